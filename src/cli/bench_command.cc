@@ -1,0 +1,380 @@
+// `inferbench bench`: drive an OpenAI-compatible endpoint through a concurrency or rate sweep
+// and measure every request (DESIGN.md §4, §9). Flag parsing and output here; the work is in
+// runner/bench_session.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/number_list.h"
+#include "client/openai_adapter.h"
+#include "core/duration.h"
+#include "core/prng.h"
+#include "core/run_id.h"
+#include "load/http_request_sender.h"
+#include "load/load_plan.h"
+#include "load/slo.h"
+#include "net/client_connection.h"
+#include "results/point.h"
+#include "runner/bench_session.h"
+
+namespace inferbench::cli {
+namespace {
+
+struct BenchFlags {
+  std::string url;
+  std::string model;
+  std::string endpoint = "chat";
+  std::string api_key_env;
+  std::vector<std::string> headers;
+  std::string extra_body;
+  std::string concurrency;
+  std::string rate;
+  std::string arrival = "poisson";
+  int max_inflight = 0;
+  int isl = 128;
+  int isl_stddev = 0;
+  int osl = 128;
+  int osl_stddev = 0;
+  std::string prompt_format = "text";
+  std::string cache_bust = "per-replicate";
+  int64_t requests = -1;
+  std::string duration;
+  std::string grace = "30s";
+  int warmup = 0;
+  std::string ramp_up = "0s";
+  int replicates = 1;
+  uint64_t seed = 42;
+  double temperature = 0;
+  bool temperature_set = false;
+  bool no_ignore_eos = false;
+  bool no_stream = false;
+  std::string request_timeout = "10m";
+  std::vector<std::string> metrics_urls;
+  std::string slo;
+  int workers = 1;
+  std::string output_dir;
+  bool json = false;
+  bool sentinel = false;
+  bool quiet = false;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "inferbench bench: %s\n", message.c_str());
+  return kExitError;
+}
+
+std::string Fmt(std::optional<double> v, int precision = 1) {
+  if (!v || !std::isfinite(*v)) return "-";
+  return fmt::format("{:.{}f}", *v, precision);
+}
+
+std::optional<double> Stat(const results::PointSummary& p, const char* metric, results::Stat stat) {
+  auto it = p.distributions.find(metric);
+  if (it == p.distributions.end()) return std::nullopt;
+  return it->second.Get(stat);
+}
+
+std::optional<double> Scalar(const results::PointSummary& p, const char* metric) {
+  auto it = p.scalars.find(metric);
+  if (it == p.scalars.end()) return std::nullopt;
+  return it->second;
+}
+
+void PrintHeader(std::FILE* out) {
+  std::fprintf(out, "%-16s %3s %6s %5s %12s %9s %9s %9s %9s %9s  %s\n", "point", "rep", "n", "err",
+               "out tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "gap p99", "notes");
+}
+
+void PrintRow(std::FILE* out, const results::PointSummary& p) {
+  std::vector<std::string> notes;
+  if (p.client.saturated) notes.push_back("CLIENT SATURATED");
+  auto ttft = p.distributions.find("ttft_ms");
+  if (ttft != p.distributions.end() && ttft->second.IsLowN(results::Stat::kP99)) notes.push_back("p99 low_n");
+  for (const std::string& w : p.warnings) {
+    if (w.rfind("unstable", 0) == 0) notes.push_back("unstable");
+  }
+  if (!p.warnings.empty()) notes.push_back(fmt::format("{} warning(s)", p.warnings.size()));
+  std::fprintf(out, "%-16s %3lld %6lld %5lld %12s %9s %9s %9s %9s %9s  %s\n", p.point.c_str(),
+               static_cast<long long>(p.replicate), static_cast<long long>(p.requests.completed),
+               static_cast<long long>(p.requests.errored), Fmt(Scalar(p, "output_throughput_tok_s")).c_str(),
+               Fmt(Stat(p, "ttft_ms", results::Stat::kP50)).c_str(),
+               Fmt(Stat(p, "ttft_ms", results::Stat::kP99)).c_str(),
+               Fmt(Stat(p, "tpot_ms", results::Stat::kP50), 2).c_str(),
+               Fmt(Stat(p, "tpot_ms", results::Stat::kP99), 2).c_str(),
+               Fmt(Stat(p, "chunk_gap_ms", results::Stat::kP99), 2).c_str(),
+               fmt::format("{}", fmt::join(notes, ", ")).c_str());
+  std::fflush(out);
+}
+
+std::string EffectiveSpec(const BenchFlags& f, const runner::BenchConfig& c) {
+  // The effective configuration of this run, secrets excluded (only the variable's name).
+  std::string y = "# inferbench bench: effective configuration of this run\n";
+  y += fmt::format("runId: {}\n", c.run_id);
+  y += fmt::format("target:\n  url: \"{}\"\n  model: \"{}\"\n  endpoint: {}\n", f.url, f.model, f.endpoint);
+  if (!f.api_key_env.empty()) y += fmt::format("  apiKeyEnv: {}\n", f.api_key_env);
+  if (!f.headers.empty()) {
+    y += "  headers:\n";
+    for (const auto& h : f.headers) y += fmt::format("    - \"{}: <redacted>\"\n", h.substr(0, h.find(':')));
+  }
+  if (!f.extra_body.empty()) y += fmt::format("  extraBody: '{}'\n", f.extra_body);
+  y += "workload:\n";
+  y += fmt::format("  dataset: {{type: synthetic, inputTokens: {{mean: {}, stddev: {}}}, outputTokens: {{mean: {}, stddev: {}}}, promptFormat: {}}}\n",
+                   f.isl, f.isl_stddev, f.osl, f.osl_stddev, f.prompt_format);
+  y += fmt::format("  seed: {}\n", f.seed);
+  y += fmt::format("  seeds: {{prompts: {}, lengths: {}, schedule: {}}}\n", c.sender.workload.prompt_seed,
+                   c.sender.workload.length_seed,
+                   c.points.empty() ? 0 : c.points.front().schedule_seed);
+  y += fmt::format("  sampling: {{temperature: {}, ignoreEos: {}, stream: {}}}\n",
+                   f.temperature_set ? fmt::format("{}", f.temperature) : "server default",
+                   !f.no_ignore_eos, !f.no_stream);
+  y += fmt::format("  cacheBust: {}\n", f.cache_bust);
+  y += "  load:\n";
+  for (const auto& p : c.points) {
+    y += fmt::format("    - {{point: \"{}\", requests: {}, duration: \"{}\", warmup: {}, rampUp: \"{}\"",
+                     p.point, p.requests, FormatDurationNs(p.duration_ns), p.warmup_requests,
+                     FormatDurationNs(p.ramp_up_ns));
+    if (p.open_loop()) {
+      y += fmt::format(", arrival: \"{}\", maxInflight: {}",
+                       load::FormatArrival({p.arrival, p.gamma_shape}), p.max_inflight);
+    }
+    y += "}\n";
+  }
+  y += fmt::format("measurement: {{replicates: {}, requestTimeout: \"{}\"}}\n", c.replicates, f.request_timeout);
+  if (!c.slo.empty()) {
+    y += "slo:\n";
+    for (const auto& [k, v] : c.slo) y += fmt::format("  {}: {}\n", k, v);
+  }
+  return y;
+}
+
+int RunBenchCommand(const BenchFlags& f) {
+  if (f.url.empty()) return Fail("--url is required (the server's base URL, e.g. http://127.0.0.1:8000)");
+  if (f.model.empty()) return Fail("--model is required (the model name the server serves; see GET /v1/models)");
+  auto url = net::ParseUrl(f.url);
+  if (!url.ok()) return Fail("--url: " + url.status().message());
+  if (f.concurrency.empty() == f.rate.empty()) {
+    return Fail("give exactly one of --concurrency LIST (closed loop, e.g. 1,4,16) or --rate LIST (open loop, requests/s)");
+  }
+  if (f.workers != 1) {
+    return Fail("--workers: only 1 event-loop worker is supported in this version (it already drives thousands of streams)");
+  }
+  if (f.replicates < 1) return Fail("--replicates must be at least 1");
+  if (f.warmup < 0) return Fail("--warmup must be 0 or more");
+  if (f.isl < 1 || f.osl < 1 || f.isl_stddev < 0 || f.osl_stddev < 0) {
+    return Fail("--isl and --osl must be at least 1, their stddevs 0 or more");
+  }
+
+  runner::BenchConfig config;
+  config.run_id = NewRunId();
+  config.base_url = f.url;
+  config.replicates = f.replicates;
+  config.metrics_urls = f.metrics_urls;
+  config.progress = !f.quiet && isatty(STDERR_FILENO);
+  config.output_dir = f.output_dir.empty() ? ".inferbench/runs/" + config.run_id : f.output_dir;
+
+  load::HttpSenderOptions& s = config.sender;
+  s.target.url = url.value();
+  if (!f.api_key_env.empty()) {
+    const char* key = std::getenv(f.api_key_env.c_str());
+    if (!key || !*key) {
+      return Fail("--api-key-env " + f.api_key_env + ": that environment variable is not set or empty");
+    }
+    s.target.headers.emplace_back("Authorization", std::string("Bearer ") + key);
+  }
+  for (const std::string& h : f.headers) {
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Fail("--header \"" + h.substr(0, h.find(':')) + "…\": use NAME:VALUE");
+    }
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    s.target.headers.emplace_back(h.substr(0, colon), value);
+  }
+  Status target_ok = client::ValidateHttpTarget(s.target);
+  if (!target_ok.ok()) return Fail(target_ok.message());
+
+  if (f.endpoint == "chat") {
+    s.request.endpoint = client::ApiEndpoint::kChat;
+  } else if (f.endpoint == "completions") {
+    s.request.endpoint = client::ApiEndpoint::kCompletions;
+  } else {
+    return Fail("--endpoint \"" + f.endpoint + "\": use chat or completions");
+  }
+  if (f.prompt_format != "text" && f.prompt_format != "ids") {
+    return Fail("--prompt-format \"" + f.prompt_format + "\": use text or ids");
+  }
+  if (f.prompt_format == "ids" && s.request.endpoint != client::ApiEndpoint::kCompletions) {
+    return Fail("--prompt-format ids needs --endpoint completions (chat messages are text)");
+  }
+  s.request.model = f.model;
+  s.request.stream = !f.no_stream;
+  s.request.ignore_eos = !f.no_ignore_eos;
+  if (f.temperature_set) s.request.temperature = f.temperature;
+  s.request.extra_body_json = f.extra_body;
+  s.request.max_tokens = f.osl;
+  {
+    client::Prompt probe;
+    if (f.prompt_format == "ids") probe.ids = {1};
+    Status ok = client::ValidateRequestOptions(s.request, probe);
+    if (!ok.ok()) return Fail(ok.message());
+  }
+  s.workload.isl_mean = f.isl;
+  s.workload.isl_stddev = f.isl_stddev;
+  s.workload.osl_mean = f.osl;
+  s.workload.osl_stddev = f.osl_stddev;
+  s.workload.token_ids = f.prompt_format == "ids";
+  s.workload.prompt_seed = DeriveSeed(f.seed, "prompts");
+  s.workload.length_seed = DeriveSeed(f.seed, "lengths");
+  Status workload_ok = s.workload.Validate();
+  if (!workload_ok.ok()) return Fail(workload_ok.message());
+  auto cache_bust = load::ParseCacheBust(f.cache_bust);
+  if (!cache_bust.ok()) return Fail("--cache-bust: " + cache_bust.status().message());
+  s.cache_bust = cache_bust.value();
+  s.salt_seed = DeriveSeed(f.seed, "salt");
+  auto timeout = ParseDurationNs(f.request_timeout);
+  if (!timeout.ok()) return Fail("--request-timeout: " + timeout.status().message());
+  s.request_timeout_ns = timeout.value();
+
+  if (!f.slo.empty()) {
+    auto slo = load::ParseSlo(f.slo);
+    if (!slo.ok()) return Fail("--slo: " + slo.status().message());
+    config.slo = slo.value();
+  }
+
+  int64_t duration_ns = 0;
+  if (!f.duration.empty()) {
+    auto d = ParseDurationNs(f.duration);
+    if (!d.ok()) return Fail("--duration: " + d.status().message());
+    duration_ns = d.value();
+  }
+  auto grace = ParseDurationNs(f.grace);
+  if (!grace.ok()) return Fail("--grace: " + grace.status().message());
+  auto ramp = ParseDurationNs(f.ramp_up);
+  if (!ramp.ok()) return Fail("--ramp-up: " + ramp.status().message());
+
+  const bool rate_mode = !f.rate.empty();
+  auto levels = ParseNumberList(rate_mode ? f.rate : f.concurrency, /*integers=*/!rate_mode);
+  if (!levels.ok()) return Fail((rate_mode ? "--rate: " : "--concurrency: ") + levels.status().message());
+  load::ArrivalProcess arrival;
+  if (rate_mode) {
+    auto a = load::ParseArrival(f.arrival);
+    if (!a.ok()) return Fail("--arrival: " + a.status().message());
+    arrival = a.value();
+  }
+  for (double level : levels.value()) {
+    load::LoadPlan plan;
+    if (rate_mode) {
+      plan.mode = load::LoadPlan::Mode::kRate;
+      plan.rate_req_s = level;
+      plan.arrival = arrival.arrival;
+      plan.gamma_shape = arrival.gamma_shape;
+      plan.max_inflight = f.max_inflight;
+      plan.point = results::Point::Rate(level).Format();
+    } else {
+      plan.mode = load::LoadPlan::Mode::kConcurrency;
+      plan.concurrency = static_cast<int>(level);
+      plan.point = results::Point::Concurrency(static_cast<int>(level)).Format();
+    }
+    if (f.requests >= 0) {
+      plan.requests = f.requests;
+    } else if (duration_ns == 0) {
+      plan.requests = static_cast<int64_t>(std::ceil(std::max(64.0, 4.0 * level)));
+    }
+    plan.duration_ns = duration_ns;
+    plan.grace_ns = grace.value();
+    plan.ramp_up_ns = ramp.value();
+    plan.warmup_requests = f.warmup;
+    plan.schedule_seed = DeriveSeed(DeriveSeed(f.seed, "schedule"), plan.point);
+    Status ok = plan.Validate();
+    if (!ok.ok()) return Fail(ok.message());
+    config.points.push_back(plan);
+  }
+  config.effective_spec_yaml = EffectiveSpec(f, config);
+
+  std::FILE* table = f.json ? stderr : stdout;
+  bool header_printed = false;
+  runner::BenchOutcome outcome = runner::RunBench(config, [&](const results::PointSummary& point) {
+    if (f.quiet) return;
+    if (!header_printed) {
+      PrintHeader(table);
+      header_printed = true;
+    }
+    PrintRow(table, point);
+  });
+  if (outcome.exit_code == kExitError) return Fail(outcome.error);
+  if (!f.quiet) {
+    for (const std::string& note : outcome.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+    bool saturated = false;
+    for (const auto& p : outcome.summary.points) saturated |= p.client.saturated;
+    if (saturated) {
+      std::fprintf(stderr, "warning: the client was saturated on some points: their numbers describe "
+                           "the client, not the server (DESIGN: busy >= 90%% or timer lag p99 > 1 ms)\n");
+    }
+    std::fprintf(stderr, "run %s (%s): %s\n", outcome.summary.run_id.c_str(), outcome.summary.status.c_str(),
+                 config.output_dir.c_str());
+  }
+  if (f.json || f.sentinel) {
+    nlohmann::json out = outcome.summary.ToJson();
+    out["outputs"] = {{"dir", config.output_dir},
+                      {"summary", config.output_dir + "/summary.json"},
+                      {"requests", config.output_dir + "/requests.jsonl"},
+                      {"token_times", config.output_dir + "/token_times"},
+                      {"spec", config.output_dir + "/spec.yaml"}};
+    if (f.sentinel) std::printf("===INFERBENCH-RESULT-BEGIN===\n");
+    std::printf("%s\n", out.dump(f.sentinel ? -1 : 2).c_str());
+    if (f.sentinel) std::printf("===INFERBENCH-RESULT-END===\n");
+  }
+  return outcome.exit_code;
+}
+
+}  // namespace
+
+void RegisterBenchCommand(CLI::App& app, int* exit_code) {
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure an OpenAI-compatible endpoint over a load sweep");
+  cmd->add_option("--url", f->url, "Base URL of the server, e.g. http://127.0.0.1:8000");
+  cmd->add_option("--model", f->model, "Model name to request");
+  cmd->add_option("--endpoint", f->endpoint, "chat | completions")->capture_default_str();
+  cmd->add_option("--api-key-env", f->api_key_env, "Read the API key from this environment variable (never written anywhere)");
+  cmd->add_option("--header", f->headers, "Extra request header NAME:VALUE (repeatable)");
+  cmd->add_option("--extra-body", f->extra_body, "JSON object merged into every request body");
+  cmd->add_option("--concurrency", f->concurrency, "Closed loop: comma-separated in-flight levels, e.g. 1,4,16,64");
+  cmd->add_option("--rate", f->rate, "Open loop: comma-separated offered rates in requests/s");
+  cmd->add_option("--arrival", f->arrival, "poisson | gamma:K | constant (open loop)")->capture_default_str();
+  cmd->add_option("--max-inflight", f->max_inflight, "Open loop: cap on requests in flight (0 = none)");
+  cmd->add_option("--isl", f->isl, "Mean input length in tokens")->capture_default_str();
+  cmd->add_option("--isl-stddev", f->isl_stddev, "Input length standard deviation")->capture_default_str();
+  cmd->add_option("--osl", f->osl, "Mean output length (max_tokens)")->capture_default_str();
+  cmd->add_option("--osl-stddev", f->osl_stddev, "Output length standard deviation")->capture_default_str();
+  cmd->add_option("--prompt-format", f->prompt_format, "text | ids (token-id prompts, completions only)")->capture_default_str();
+  cmd->add_option("--cache-bust", f->cache_bust, "none | per-replicate | per-request")->capture_default_str();
+  cmd->add_option("--requests", f->requests, "Measured requests per point (default max(64, 4 x level))");
+  cmd->add_option("--duration", f->duration, "Send for this long per point instead, e.g. 60s");
+  cmd->add_option("--grace", f->grace, "Duration mode: time in-flight requests get to finish")->capture_default_str();
+  cmd->add_option("--warmup", f->warmup, "Warmup requests before each point (never counted)")->capture_default_str();
+  cmd->add_option("--ramp-up", f->ramp_up, "Closed loop: spread the first requests over this long")->capture_default_str();
+  cmd->add_option("--replicates", f->replicates, "Runs of every point")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Base seed of every random dimension")->capture_default_str();
+  cmd->add_option_function<double>("--temperature", [f](double t) { f->temperature = t; f->temperature_set = true; },
+                                   "Sampling temperature (default: the server's)");
+  cmd->add_flag("--no-ignore-eos", f->no_ignore_eos, "Let the model stop early (ignore_eos is sent by default)");
+  cmd->add_flag("--no-stream", f->no_stream, "Non-streaming requests: end-to-end latency only");
+  cmd->add_option("--request-timeout", f->request_timeout, "Per-request timeout")->capture_default_str();
+  cmd->add_option("--metrics-url", f->metrics_urls, "Prometheus endpoint to scrape per point (default: the target's /metrics)");
+  cmd->add_option("--slo", f->slo, "Per-request SLO for goodput, e.g. ttft_ms=2000,tpot_ms=100");
+  cmd->add_option("--workers", f->workers, "Event-loop worker threads")->capture_default_str();
+  cmd->add_option("--output-dir", f->output_dir, "Run directory (default .inferbench/runs/RUN_ID)");
+  cmd->add_flag("--json", f->json, "Print the summary as JSON on stdout (the table goes to stderr)");
+  cmd->add_flag("--sentinel", f->sentinel, "Print the JSON between ===INFERBENCH-RESULT-BEGIN/END=== lines");
+  cmd->add_flag("--quiet", f->quiet, "No table, no progress");
+  cmd->callback([f, exit_code] { *exit_code = RunBenchCommand(*f); });
+}
+
+}  // namespace inferbench::cli

@@ -1,0 +1,71 @@
+#include "load/load_plan.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/canonical_json.h"
+#include "results/point.h"
+
+namespace inferbench::load {
+namespace {
+
+Status Invalid(const std::string& why) { return Status::Error("load plan: " + why); }
+
+}  // namespace
+
+Status LoadPlan::Validate() const {
+  if (Result<results::Point> parsed = results::Point::Parse(point); !parsed.ok()) {
+    return Invalid(parsed.status().message());
+  }
+  if (mode == Mode::kConcurrency && concurrency < 1) {
+    return Invalid("concurrency must be >= 1");
+  }
+  if (mode == Mode::kRate) {
+    if (!std::isfinite(rate_req_s) || rate_req_s <= 0) return Invalid("rate must be > 0");
+    if (arrival == Arrival::kGamma && !(std::isfinite(gamma_shape) && gamma_shape > 0)) {
+      return Invalid("gamma arrival shape must be > 0");
+    }
+  }
+  if (max_inflight < 0) return Invalid("max in-flight must be >= 0 (0 = unbounded)");
+  if (warmup_requests < 0) return Invalid("warmup requests must be >= 0");
+  if (requests < -1) return Invalid("requests must be >= 0, or -1 for a duration-bound point");
+  if (duration_ns < 0 || grace_ns < 0 || ramp_up_ns < 0) {
+    return Invalid("duration, grace and ramp-up must not be negative");
+  }
+  if (requests < 0 && duration_ns == 0) {
+    return Invalid("a point needs a request count or a duration to stop");
+  }
+  return Status::Ok();
+}
+
+Result<ArrivalProcess> ParseArrival(std::string_view text) {
+  if (text == "poisson") return ArrivalProcess{LoadPlan::Arrival::kPoisson, 1};
+  if (text == "constant") return ArrivalProcess{LoadPlan::Arrival::kConstant, 1};
+  constexpr std::string_view kGamma = "gamma:";
+  if (text.substr(0, kGamma.size()) == kGamma) {
+    const std::string_view number = text.substr(kGamma.size());
+    double shape = 0;
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), shape);
+    if (error == std::errc() && end == number.data() + number.size() && !number.empty() &&
+        std::isfinite(shape) && shape > 0) {
+      return ArrivalProcess{LoadPlan::Arrival::kGamma, shape};
+    }
+  }
+  return Result<ArrivalProcess>::Error(
+      "invalid arrival process \"" + std::string(text) +
+      "\": expected poisson, constant or gamma:K with a shape K > 0 (e.g. gamma:0.5)");
+}
+
+std::string FormatArrival(const ArrivalProcess& process) {
+  switch (process.arrival) {
+    case LoadPlan::Arrival::kPoisson:
+      return "poisson";
+    case LoadPlan::Arrival::kConstant:
+      return "constant";
+    case LoadPlan::Arrival::kGamma:
+      return "gamma:" + FormatJsonNumber(process.gamma_shape);
+  }
+  return "poisson";
+}
+
+}  // namespace inferbench::load

@@ -1,0 +1,78 @@
+#include "load/load_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace inferbench::load {
+namespace {
+
+LoadPlan ValidClosed() {
+  LoadPlan plan;
+  plan.concurrency = 8;
+  plan.requests = 100;
+  plan.point = "concurrency=8";
+  return plan;
+}
+
+TEST(ParseArrivalTest, AcceptsTheThreeForms) {
+  Result<ArrivalProcess> poisson = ParseArrival("poisson");
+  ASSERT_TRUE(poisson.ok());
+  EXPECT_EQ(poisson->arrival, LoadPlan::Arrival::kPoisson);
+  Result<ArrivalProcess> constant = ParseArrival("constant");
+  ASSERT_TRUE(constant.ok());
+  EXPECT_EQ(constant->arrival, LoadPlan::Arrival::kConstant);
+  Result<ArrivalProcess> gamma = ParseArrival("gamma:0.5");
+  ASSERT_TRUE(gamma.ok());
+  EXPECT_EQ(gamma->arrival, LoadPlan::Arrival::kGamma);
+  EXPECT_DOUBLE_EQ(gamma->gamma_shape, 0.5);
+  EXPECT_EQ(FormatArrival(*gamma), "gamma:0.5");
+  EXPECT_EQ(FormatArrival(*poisson), "poisson");
+  EXPECT_EQ(FormatArrival(*constant), "constant");
+}
+
+TEST(ParseArrivalTest, RejectsOtherTextWithTheAcceptedForms) {
+  for (const char* bad : {"", "Poisson", "gamma", "gamma:", "gamma:0", "gamma:-1", "gamma:x",
+                          "gamma:2x", "gamma:inf", "uniform"}) {
+    Result<ArrivalProcess> parsed = ParseArrival(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("gamma:K"), std::string::npos);
+  }
+}
+
+TEST(LoadPlanTest, ValidatesEachField) {
+  EXPECT_TRUE(ValidClosed().Validate().ok());
+
+  LoadPlan plan = ValidClosed();
+  plan.concurrency = 0;
+  EXPECT_FALSE(plan.Validate().ok());
+
+  plan = ValidClosed();
+  plan.point = "concurrency=";
+  EXPECT_FALSE(plan.Validate().ok());
+
+  plan = ValidClosed();
+  plan.requests = -1;
+  ASSERT_FALSE(plan.Validate().ok());
+  EXPECT_NE(plan.Validate().message().find("duration"), std::string::npos);
+  plan.duration_ns = 1'000'000'000;
+  EXPECT_TRUE(plan.Validate().ok());
+
+  plan = ValidClosed();
+  plan.grace_ns = -1;
+  EXPECT_FALSE(plan.Validate().ok());
+
+  plan = ValidClosed();
+  plan.mode = LoadPlan::Mode::kRate;
+  plan.point = "rate=2";
+  EXPECT_FALSE(plan.Validate().ok());  // no rate
+  plan.rate_req_s = 2;
+  EXPECT_TRUE(plan.Validate().ok());
+  plan.arrival = LoadPlan::Arrival::kGamma;
+  plan.gamma_shape = 0;
+  EXPECT_FALSE(plan.Validate().ok());
+  plan.gamma_shape = 2;
+  plan.max_inflight = -1;
+  EXPECT_FALSE(plan.Validate().ok());
+}
+
+}  // namespace
+}  // namespace inferbench::load

@@ -1,0 +1,246 @@
+#include "results/metric_names.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstdint>
+#include <vector>
+
+namespace inferbench::results {
+namespace {
+
+using K = MetricKind;
+using D = Direction;
+
+constexpr MetricInfo kMetrics[] = {
+    // Per-request latencies (distributions).
+    {"ttft_ms", "ms", K::kDistribution, D::kLowerIsBetter, "time to first token: t_first - t_send"},
+    {"ttft_sched_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "time to first token from the intended send time: t_first - t_sched "
+     "(coordinated-omission corrected; rate and trace modes)"},
+    {"ttst_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "time to second token: t_second - t_first"},
+    {"tpot_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "time per output token: (t_last - t_first) / (output_tokens - 1) per request; "
+     "requests with <= 1 token excluded"},
+    {"chunk_gap_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "every gap between consecutive token-carrying events, pooled across requests"},
+    {"e2e_latency_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "end-to-end latency: t_last - t_send"},
+    {"per_user_tok_s", "tok/s", K::kDistribution, D::kHigherIsBetter,
+     "per-request decode speed: 1000 / tpot_ms"},
+    {"schedule_lag_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "how late requests were sent: t_send - t_sched (rate and trace modes)"},
+    // Throughput and quality of service (scalars).
+    {"output_throughput_tok_s", "tok/s", K::kScalar, D::kHigherIsBetter,
+     "output tokens of completed requests / run duration (first send to last completion)"},
+    {"steady_output_throughput_tok_s", "tok/s", K::kScalar, D::kHigherIsBetter,
+     "output tokens arriving inside the steady window / window length"},
+    {"request_throughput_req_s", "req/s", K::kScalar, D::kHigherIsBetter,
+     "completed requests / run duration"},
+    {"achieved_rate_req_s", "req/s", K::kScalar, D::kHigherIsBetter,
+     "requests actually sent per second over the send span (open loop; compare with the offered "
+     "rate)"},
+    {"goodput_req_s", "req/s", K::kScalar, D::kHigherIsBetter,
+     "completed requests meeting every SLO / run duration"},
+    {"slo_attainment", "ratio", K::kScalar, D::kHigherIsBetter,
+     "share of all requests that completed and met every SLO"},
+    {"error_rate", "ratio", K::kScalar, D::kLowerIsBetter, "errored / (completed + errored)"},
+    {"jitter_ms", "ms", K::kScalar, D::kLowerIsBetter, "p99 - p50 of chunk_gap_ms"},
+    {"same_read_gap_share", "ratio", K::kScalar, D::kNone,
+     "share of chunk gaps between events parsed from the same read (0 ms by construction)"},
+    {"cost_per_mtok_usd", "USD/Mtok", K::kScalar, D::kLowerIsBetter,
+     "gpu_hour_usd * gpu_count / (output_throughput_tok_s * 3600) * 1e6"},
+    {"cost_per_mtok_at_slo_usd", "USD/Mtok", K::kScalar, D::kLowerIsBetter,
+     "cost per million output tokens counting only requests that met the SLO"},
+    {"sol_pct", "%", K::kScalar, D::kHigherIsBetter,
+     "steady output throughput per GPU / the hardware decode ceiling (speed of light)"},
+    {"prefix_cache_hit_rate", "ratio", K::kScalar, D::kNone,
+     "prefix cache hits / queries over the point (server metrics, else usage cached_tokens)"},
+    // The point's achieved shape (distributions, no good direction).
+    {"input_tokens", "tokens", K::kDistribution, D::kNone,
+     "achieved input length per request (usage.prompt_tokens, else the workload generator)"},
+    {"output_tokens", "tokens", K::kDistribution, D::kNone,
+     "achieved output length per request (usage, else tokenizer, else token-carrying events)"},
+    {"requested_input_tokens", "tokens", K::kDistribution, D::kNone,
+     "input length the workload asked for, per request"},
+    {"requested_output_tokens", "tokens", K::kDistribution, D::kNone,
+     "output length the workload asked for (max_tokens), per request"},
+    {"tokens_per_chunk", "tokens", K::kDistribution, D::kNone,
+     "tokens per token-carrying event, when the server reports continuous usage"},
+};
+
+constexpr Stat kStats[] = {Stat::kMean, Stat::kStd, Stat::kMin,  Stat::kP50, Stat::kP90,
+                           Stat::kP95,  Stat::kP99, Stat::kP999, Stat::kMax};
+
+std::string StatList() {
+  std::string out;
+  for (Stat stat : kStats) {
+    if (!out.empty()) out += ", ";
+    out += StatName(stat);
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+Status Invalid(std::string_view text, const std::string& why) {
+  return Status::Error("invalid metric path \"" + std::string(text) + "\": " + why);
+}
+
+}  // namespace
+
+std::span<const MetricInfo> AllMetrics() { return kMetrics; }
+
+const MetricInfo* FindMetric(std::string_view name) {
+  for (const MetricInfo& info : kMetrics) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+std::span<const Stat> AllStats() { return kStats; }
+
+std::string_view StatName(Stat stat) {
+  switch (stat) {
+    case Stat::kMean:
+      return "mean";
+    case Stat::kStd:
+      return "std";
+    case Stat::kMin:
+      return "min";
+    case Stat::kP50:
+      return "p50";
+    case Stat::kP90:
+      return "p90";
+    case Stat::kP95:
+      return "p95";
+    case Stat::kP99:
+      return "p99";
+    case Stat::kP999:
+      return "p999";
+    case Stat::kMax:
+      return "max";
+  }
+  return "unknown";
+}
+
+std::optional<Stat> FindStat(std::string_view name) {
+  for (Stat stat : kStats) {
+    if (StatName(stat) == name) return stat;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> StatQuantile(Stat stat) {
+  switch (stat) {
+    case Stat::kP50:
+      return 0.50;
+    case Stat::kP90:
+      return 0.90;
+    case Stat::kP95:
+      return 0.95;
+    case Stat::kP99:
+      return 0.99;
+    case Stat::kP999:
+      return 0.999;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string MetricPath::Format() const {
+  if (!stat) return name;
+  return name + "." + std::string(StatName(*stat));
+}
+
+const MetricInfo& MetricPath::info() const {
+  const MetricInfo* found = FindMetric(name);
+  assert(found != nullptr);
+  return *found;
+}
+
+Direction MetricPath::direction() const {
+  if (stat == Stat::kStd) return Direction::kNone;
+  return info().direction;
+}
+
+std::string_view ClosestMetricName(std::string_view text) {
+  std::string_view best;
+  size_t best_distance = SIZE_MAX;
+  for (const MetricInfo& info : kMetrics) {
+    const size_t d = EditDistance(text, info.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = info.name;
+    }
+  }
+  // Close enough to be a typo: at most a third of the name, and never more than 4 edits.
+  const size_t limit = std::min<size_t>(4, std::max<size_t>(2, best.size() / 3));
+  if (best_distance <= limit) return best;
+  // Otherwise the unit suffix may be missing ("tpot", "output_throughput"): the shortest name
+  // that starts with the text.
+  std::string_view shortest;
+  if (text.size() >= 3) {
+    for (const MetricInfo& info : kMetrics) {
+      if (info.name.starts_with(text) && (shortest.empty() || info.name.size() < shortest.size())) {
+        shortest = info.name;
+      }
+    }
+  }
+  return shortest;
+}
+
+Result<MetricPath> ParseMetricPath(std::string_view text) {
+  const size_t dot = text.find('.');
+  const std::string_view name = text.substr(0, dot);
+  const std::optional<std::string_view> stat_text =
+      dot == std::string_view::npos ? std::nullopt : std::optional(text.substr(dot + 1));
+  const MetricInfo* info = FindMetric(name);
+  if (info == nullptr) {
+    std::string why = "unknown metric \"" + std::string(name) + "\"";
+    const std::string_view closest = ClosestMetricName(name);
+    if (!closest.empty()) {
+      why += "; did you mean " + std::string(closest);
+      if (stat_text) why += "." + std::string(*stat_text);
+      why += "?";
+    } else {
+      why += " (`inferbench tools benchmark-contracts` lists every metric)";
+    }
+    return Invalid(text, why);
+  }
+  MetricPath path{std::string(name), std::nullopt};
+  if (info->kind == MetricKind::kScalar) {
+    if (stat_text) {
+      return Invalid(text, std::string(name) +
+                               " is a single number and takes no statistic; write " +
+                               std::string(name));
+    }
+    return path;
+  }
+  if (!stat_text) {
+    return Invalid(text, std::string(name) + " is a distribution; add a statistic, e.g. " +
+                             std::string(name) + ".p99 (one of " + StatList() + ")");
+  }
+  path.stat = FindStat(*stat_text);
+  if (!path.stat) {
+    return Invalid(
+        text, "unknown statistic \"" + std::string(*stat_text) + "\": use one of " + StatList());
+  }
+  return path;
+}
+
+}  // namespace inferbench::results
