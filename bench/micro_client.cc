@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "client/http_response_parser.h"
@@ -307,7 +308,7 @@ bool ReadUntil(int ep, const std::vector<int>& fds, std::vector<char>& buf, uint
 
 // Runs one loopback benchmark: `Reader` is StreamPipeline (full path) or ByteCounter (raw).
 template <typename Reader>
-void RunLoopback(benchmark::State& state, bool full_path) {
+void RunLoopback(benchmark::State& state) {
   const int connections = static_cast<int>(state.range(0));
   LoopbackBlaster blaster(connections);
   if (!blaster.error().empty()) {
@@ -333,7 +334,7 @@ void RunLoopback(benchmark::State& state, bool full_path) {
   const size_t response_bytes = Response().size();
   auto feed = [&readers](size_t i, std::string_view bytes) { return readers[i].Feed(bytes); };
   // Progress in token events (full path) or equivalent token events (raw: bytes → responses).
-  auto progress = [&readers, full_path, response_bytes]() -> uint64_t {
+  auto progress = [&readers, response_bytes]() -> uint64_t {
     uint64_t total = 0;
     for (const Reader& r : readers) {
       if constexpr (std::is_same_v<Reader, StreamPipeline>) {
@@ -342,7 +343,6 @@ void RunLoopback(benchmark::State& state, bool full_path) {
         total += r.bytes() / response_bytes * kTokensPerResponse;
       }
     }
-    (void)full_path;
     return total;
   };
   // One iteration = one response's worth of events per connection.
@@ -372,12 +372,8 @@ void RunLoopback(benchmark::State& state, bool full_path) {
   state.SetLabel(pinned ? "blaster CPU0 / reader CPU1" : "not pinned");
 }
 
-void BM_ClientPath_Loopback(benchmark::State& state) {
-  RunLoopback<StreamPipeline>(state, /*full_path=*/true);
-}
-void BM_RawReader_Loopback(benchmark::State& state) {
-  RunLoopback<ByteCounter>(state, /*full_path=*/false);
-}
+void BM_ClientPath_Loopback(benchmark::State& state) { RunLoopback<StreamPipeline>(state); }
+void BM_RawReader_Loopback(benchmark::State& state) { RunLoopback<ByteCounter>(state); }
 BENCHMARK(BM_ClientPath_Loopback)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RawReader_Loopback)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 

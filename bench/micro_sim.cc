@@ -17,8 +17,8 @@ namespace inferbench::sim {
 namespace {
 
 // Typical short BPE pieces, with one that needs JSON escaping.
-constexpr std::array<std::string_view, 8> kTokenTexts = {" the", " model", ",", " inference",
-                                                         "\n", " \"server\"", " of", " tokens"};
+constexpr std::array<std::string_view, 8> kTokenTexts = {" the", " model",      ",",   " inference",
+                                                         "\n",   " \"server\"", " of", " tokens"};
 
 // One token chunk per iteration, as the simulator renders it; the buffer is emptied every 64
 // chunks (roughly what one socket write carries) so it stays in cache and never reallocates.

@@ -10,11 +10,12 @@
 //                (32 token-id prompt, max_tokens 512, ignore_eos) against `--profile instant`;
 //                reports token events/s received and events per second of simulator CPU time.
 //   connections  ramps up to N streaming connections at a bounded rate against `--profile fixed`
-//                (TTFT = ITL = 100 ms) and reports how many are open and still receiving tokens,
-//                with the simulator's resident memory per connection.
+//                (TTFT and ITL 100 ms unless --ttft-ms/--itl-ms) and reports how many are open and
+//                still receiving tokens, with the simulator's resident memory per connection.
 //
 // The last stdout lines are `RESULT key=value` pairs for scripts. Every phase is bounded in time
 // and the child is killed on every exit path (normal, error, signal, alarm, parent death).
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,7 +45,12 @@
 #include <string_view>
 #include <vector>
 
+#include "http_stream_reader.h"
+
 namespace {
+
+using inferbench::bench::HttpStreamReader;
+using inferbench::bench::SseCounter;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -52,10 +58,10 @@ namespace {
 struct Options {
   std::string bin;
   std::string mode = "emit";
-  int connections = -1;       // emit: default 64; connections: default 10000
-  double duration_s = 10.0;   // emit: measured window; connections: hold window
-  double warmup_s = 1.0;      // emit only
-  int max_tokens = -1;        // emit: 512; connections: 600
+  int connections = -1;      // emit: default 64; connections: default 10000
+  double duration_s = 10.0;  // emit: measured window; connections: hold window
+  double warmup_s = 1.0;     // emit only
+  int max_tokens = -1;       // emit: 512; connections: 600
   int prompt_tokens = 32;
   double ramp_per_s = 1000.0;  // connections mode: new connections per second
   double ttft_ms = 100.0;      // connections mode
@@ -65,12 +71,13 @@ struct Options {
 };
 
 [[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "sim_load: %s\n"
-               "usage: sim_load --bin PATH [--mode emit|connections] [--connections N]\n"
-               "       [--duration S] [--warmup S] [--max-tokens N] [--prompt-tokens N]\n"
-               "       [--ramp-per-s R] [--ttft-ms MS] [--itl-ms MS] [--sim-cpu K] [--self-cpu K]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "sim_load: %s\n"
+      "usage: sim_load --bin PATH [--mode emit|connections] [--connections N]\n"
+      "       [--duration S] [--warmup S] [--max-tokens N] [--prompt-tokens N]\n"
+      "       [--ramp-per-s R] [--ttft-ms MS] [--itl-ms MS] [--sim-cpu K] [--self-cpu K]\n",
+      why);
   std::exit(2);
 }
 
@@ -173,6 +180,34 @@ long ProcessRssKib(pid_t pid) {
   return -1;
 }
 
+// Time the process's threads spent waiting on a run queue (ready but not running), in seconds,
+// summed from /proc/PID/task/*/schedstat. On a shared machine this shows how much of a figure
+// was lost to other processes competing for the simulator's CPU.
+double ProcessRunqueueWaitSeconds(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  double total = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(dir + "/" + e->d_name + "/schedstat");
+    unsigned long long run_ns = 0, wait_ns = 0;
+    if (in >> run_ns >> wait_ns) total += static_cast<double>(wait_ns) / 1e9;
+  }
+  closedir(d);
+  return total;
+}
+
+// Open file descriptors of `pid` (each accepted connection holds one); -1 if unreadable.
+int ProcessFdCount(pid_t pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (d == nullptr) return -1;
+  int count = 0;
+  while (dirent* e = readdir(d)) count += e->d_name[0] != '.';
+  closedir(d);
+  return count;
+}
+
 volatile sig_atomic_t g_child_pid = 0;
 
 void KillChild() {
@@ -272,292 +307,6 @@ void DrainChildStdout(const Child& child) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The HTTP/1.1 + SSE reader: chunked de-framing and token-event counting, robust to any split.
-
-// Counts SSE events in a de-chunked text/event-stream body, robust to any split across reads.
-// Events end with a blank line ("\n\n", as vLLM and the simulator send them). A token event is a
-// `data: {…}` frame whose JSON has a non-empty "text" (completions) or "content" (chat); `[DONE]`
-// is counted apart. Complete events are examined in place; only an event cut by the end of a
-// piece is copied (into `pending_`, whose capacity is kept).
-class SseCounter {
- public:
-  // Returns the number of token events completed by `bytes`.
-  uint64_t Feed(std::string_view bytes) {
-    uint64_t before = token_events_;
-    if (!pending_.empty()) {
-      // Complete the event cut by the previous piece; its "\n\n" may itself be split.
-      size_t take;  // bytes of this piece that belong to the cut event, its terminator included
-      if (pending_.back() == '\n' && !bytes.empty() && bytes.front() == '\n') {
-        pending_.pop_back();
-        take = 1;
-      } else {
-        size_t end = bytes.find("\n\n");
-        if (end == std::string_view::npos) {
-          if (pending_.size() + bytes.size() > kMaxEvent) {
-            pending_.clear();  // an absurd event: drop it rather than grow without bound
-          } else {
-            pending_.append(bytes.data(), bytes.size());
-          }
-          return 0;
-        }
-        pending_.append(bytes.data(), end);
-        take = end + 2;
-      }
-      Examine(pending_);
-      pending_.clear();
-      bytes.remove_prefix(take);
-    }
-    while (!bytes.empty()) {
-      size_t end = bytes.find("\n\n");
-      if (end == std::string_view::npos) {
-        pending_.assign(bytes.data(), bytes.size());
-        break;
-      }
-      Examine(bytes.substr(0, end));
-      bytes.remove_prefix(end + 2);
-    }
-    return token_events_ - before;
-  }
-
-  void Reset() { pending_.clear(); }
-  uint64_t token_events() const { return token_events_; }
-  uint64_t json_frames() const { return json_frames_; }
-  uint64_t done_frames() const { return done_frames_; }
-
- private:
-  static constexpr size_t kMaxEvent = 1 << 20;
-
-  void Examine(std::string_view event) {
-    // Skip blank lines left by a previous event's extra line endings.
-    while (!event.empty() && (event.front() == '\n' || event.front() == '\r')) {
-      event.remove_prefix(1);
-    }
-    if (event.rfind("data: [DONE]", 0) == 0) {
-      ++done_frames_;
-      return;
-    }
-    if (event.rfind("data: {", 0) != 0) return;
-    ++json_frames_;
-    if (HasNonEmptyString(event, "\"text\":\"") || HasNonEmptyString(event, "\"content\":\"")) {
-      ++token_events_;
-    }
-  }
-
-  static bool HasNonEmptyString(std::string_view event, std::string_view key) {
-    size_t at = event.find(key);
-    return at != std::string_view::npos && at + key.size() < event.size() &&
-           event[at + key.size()] != '"';
-  }
-
-  std::string pending_;
-  uint64_t token_events_ = 0;
-  uint64_t json_frames_ = 0;
-  uint64_t done_frames_ = 0;
-};
-
-// Reads one HTTP/1.1 response after another from a keep-alive connection: the head, then a
-// chunked or Content-Length body whose de-framed bytes go to an SseCounter (status 200) or to a
-// short error excerpt (any other status).
-class HttpStreamReader {
- public:
-  enum class State { kMore, kComplete, kError };
-
-  // Consumes bytes of the current response. On kComplete, *consumed tells how many belonged to it.
-  State Feed(std::string_view bytes, size_t* consumed, SseCounter& counter) {
-    const size_t total = bytes.size();
-    while (!bytes.empty() && phase_ != Phase::kDone) {
-      switch (phase_) {
-        case Phase::kHead: {
-          size_t old = head_.size();
-          size_t take = std::min(bytes.size(), kMaxHead + 4 - old);
-          head_.append(bytes.data(), take);
-          size_t end = head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
-          if (end == std::string::npos) {
-            if (head_.size() >= kMaxHead) return Fail("response head too long");
-            bytes.remove_prefix(take);
-            break;
-          }
-          bytes.remove_prefix(end + 4 - old);
-          head_.resize(end + 2);
-          if (!ParseHead()) return State::kError;
-          break;
-        }
-        case Phase::kLengthBody: {
-          size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, bytes.size()));
-          Deliver(bytes.substr(0, n), counter);
-          bytes.remove_prefix(n);
-          remaining_ -= n;
-          if (remaining_ == 0) phase_ = Phase::kDone;
-          break;
-        }
-        case Phase::kChunkData: {
-          size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, bytes.size()));
-          Deliver(bytes.substr(0, n), counter);
-          bytes.remove_prefix(n);
-          remaining_ -= n;
-          if (remaining_ == 0) phase_ = Phase::kChunkDataEnd;
-          break;
-        }
-        default: {
-          char c = bytes.front();
-          bytes.remove_prefix(1);
-          if (!ChunkFramingByte(c)) return State::kError;
-          break;
-        }
-      }
-    }
-    if (phase_ == Phase::kDone) {
-      *consumed = total - bytes.size();
-      return State::kComplete;
-    }
-    return State::kMore;
-  }
-
-  void Reset() {
-    phase_ = Phase::kHead;
-    head_.clear();
-    status_code_ = 0;
-    remaining_ = 0;
-    error_body_.clear();
-  }
-
-  int status_code() const { return status_code_; }
-  const std::string& error_body() const { return error_body_; }
-  const char* error() const { return error_; }
-
- private:
-  enum class Phase { kHead, kLengthBody, kChunkSize, kChunkExt, kChunkData, kChunkDataEnd,
-                     kTrailer, kDone };
-  static constexpr size_t kMaxHead = 16 * 1024;
-
-  State Fail(const char* why) {
-    error_ = why;
-    return State::kError;
-  }
-  bool Reject(const char* why) {
-    error_ = why;
-    return false;
-  }
-
-  void Deliver(std::string_view body, SseCounter& counter) {
-    if (status_code_ == 200) {
-      counter.Feed(body);
-    } else if (error_body_.size() < 300) {
-      error_body_.append(body.substr(0, 300 - error_body_.size()));
-    }
-  }
-
-  static bool HeaderIs(std::string_view line, std::string_view name) {
-    if (line.size() <= name.size() || line[name.size()] != ':') return false;
-    for (size_t i = 0; i < name.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-    }
-    return true;
-  }
-
-  bool ParseHead() {
-    std::string_view head = head_;
-    if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) return Reject("not an HTTP/1.x response");
-    status_code_ = std::atoi(std::string(head.substr(9, 3)).c_str());
-    if (status_code_ >= 100 && status_code_ < 200) {  // interim response: wait for the next head
-      head_.clear();
-      return true;
-    }
-    bool chunked = false;
-    int64_t length = -1;
-    size_t pos = head.find("\r\n");
-    while (pos != std::string_view::npos && pos + 2 < head.size()) {
-      size_t next = head.find("\r\n", pos + 2);
-      std::string_view line = head.substr(pos + 2, next - pos - 2);
-      if (HeaderIs(line, "transfer-encoding")) {
-        chunked = line.find("chunked") != std::string_view::npos;
-      } else if (HeaderIs(line, "content-length")) {
-        length = std::strtoll(std::string(line.substr(15)).c_str(), nullptr, 10);
-      }
-      pos = next;
-    }
-    if (chunked) {
-      phase_ = Phase::kChunkSize;
-      remaining_ = 0;
-    } else if (length > 0) {
-      phase_ = Phase::kLengthBody;
-      remaining_ = static_cast<uint64_t>(length);
-    } else if (length == 0) {
-      phase_ = Phase::kDone;
-    } else {
-      return Reject("response without chunked framing or Content-Length");
-    }
-    return true;
-  }
-
-  // One byte of chunk-size line, chunk-data terminator or trailer.
-  bool ChunkFramingByte(char c) {
-    switch (phase_) {
-      case Phase::kChunkSize: {
-        int digit = HexDigit(c);
-        if (digit >= 0) {
-          if (remaining_ > (uint64_t{1} << 40)) return Reject("chunk size too large");
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
-          return true;
-        }
-        if (c == '\n') return EndSizeLine();
-        if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
-          phase_ = Phase::kChunkExt;
-          return true;
-        }
-        return Reject("bad chunk-size line");
-      }
-      case Phase::kChunkExt:
-        return c == '\n' ? EndSizeLine() : true;
-      case Phase::kChunkDataEnd:
-        if (c == '\r') return true;
-        if (c == '\n') {
-          phase_ = Phase::kChunkSize;
-          remaining_ = 0;
-          return true;
-        }
-        return Reject("chunk data not followed by CRLF");
-      case Phase::kTrailer:
-        if (c == '\r') return true;
-        if (c == '\n') {
-          if (trailer_line_ == 0) phase_ = Phase::kDone;
-          trailer_line_ = 0;
-          return true;
-        }
-        ++trailer_line_;
-        return true;
-      default:
-        return Reject("internal: unexpected phase");
-    }
-  }
-
-  bool EndSizeLine() {
-    if (remaining_ == 0) {
-      phase_ = Phase::kTrailer;
-      trailer_line_ = 0;
-    } else {
-      phase_ = Phase::kChunkData;
-    }
-    return true;
-  }
-
-  static int HexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  Phase phase_ = Phase::kHead;
-  std::string head_;
-  int status_code_ = 0;
-  uint64_t remaining_ = 0;
-  size_t trailer_line_ = 0;
-  std::string error_body_;
-  const char* error_ = "";
-};
-
-// ---------------------------------------------------------------------------------------------
 // Load driver: non-blocking keep-alive connections on one epoll instance.
 
 struct Connection {
@@ -637,10 +386,17 @@ class LoadDriver {
     int connecting = 0, sending = 0, waiting = 0, streaming = 0;
     for (const auto& c : conns_) {
       switch (c->phase) {
-        case Connection::Phase::kConnecting: ++connecting; break;
-        case Connection::Phase::kSending: ++sending; break;
-        case Connection::Phase::kReading: ++(c->tokens > 0 ? streaming : waiting); break;
-        case Connection::Phase::kClosed: break;
+        case Connection::Phase::kConnecting:
+          ++connecting;
+          break;
+        case Connection::Phase::kSending:
+          ++sending;
+          break;
+        case Connection::Phase::kReading:
+          ++(c->tokens > 0 ? streaming : waiting);
+          break;
+        case Connection::Phase::kClosed:
+          break;
       }
     }
     return "connecting " + std::to_string(connecting) + ", sending " + std::to_string(sending) +
@@ -708,7 +464,7 @@ class LoadDriver {
       getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) {
         NoteError(counters_.connect_errors, "connect: " + std::string(std::strerror(err)));
-        Close(index, /*by_peer=*/false);
+        Close(index);
         return;
       }
       c.phase = Connection::Phase::kSending;
@@ -731,7 +487,7 @@ class LoadDriver {
         }
         if (errno == EINTR) continue;
         NoteError(counters_.closed_by_peer, "send: " + std::string(std::strerror(errno)));
-        Close(index, /*by_peer=*/true);
+        Close(index);
         return;
       }
       c.sent += static_cast<size_t>(n);
@@ -746,12 +502,12 @@ class LoadDriver {
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
       NoteError(counters_.closed_by_peer, "recv: " + std::string(std::strerror(errno)));
-      Close(index, /*by_peer=*/true);
+      Close(index);
       return;
     }
     if (n == 0) {
       NoteError(counters_.closed_by_peer, "the simulator closed a connection");
-      Close(index, /*by_peer=*/true);
+      Close(index);
       return;
     }
     std::string_view bytes(read_buf_.data(), static_cast<size_t>(n));
@@ -770,19 +526,19 @@ class LoadDriver {
     }
     if (state == HttpStreamReader::State::kError) {
       NoteError(counters_.protocol_errors, std::string("bad response: ") + c.reader.error());
-      Close(index, /*by_peer=*/false);
+      Close(index);
       return;
     }
     if (state == HttpStreamReader::State::kMore) return;
     if (c.reader.status_code() == 200) {
       ++counters_.responses_ok;
     } else {
-      NoteError(counters_.responses_error, "HTTP " + std::to_string(c.reader.status_code()) +
-                                               ": " + c.reader.error_body());
+      NoteError(counters_.responses_error,
+                "HTTP " + std::to_string(c.reader.status_code()) + ": " + c.reader.error_body());
     }
     if (consumed != bytes.size()) {
       NoteError(counters_.protocol_errors, "bytes after the end of a response");
-      Close(index, /*by_peer=*/false);
+      Close(index);
       return;
     }
     c.reader.Reset();
@@ -792,14 +548,13 @@ class LoadDriver {
     SendMore(index);
   }
 
-  void Close(size_t index, bool by_peer) {
+  void Close(size_t index) {
     Connection& c = *conns_[index];
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
     close(c.fd);
     c.fd = -1;
     c.phase = Connection::Phase::kClosed;
     c.want_out = false;
-    (void)by_peer;
     if (reconnect_) Connect(index);
   }
 
@@ -823,8 +578,8 @@ std::string CompletionRequest(uint16_t port, int prompt_tokens, int max_tokens) 
     if (i > 0) body += ',';
     body += std::to_string(1000 + (i * 7919) % 30000);
   }
-  body += "],\"max_tokens\":" + std::to_string(max_tokens) +
-          ",\"ignore_eos\":true,\"stream\":true}";
+  body +=
+      "],\"max_tokens\":" + std::to_string(max_tokens) + ",\"ignore_eos\":true,\"stream\":true}";
   return "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
          "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -850,10 +605,12 @@ int RunEmit(const Options& o, const Child& sim) {
 
   const Counters before = driver.counters();
   const double sim_cpu0 = ProcessCpuSeconds(sim.pid);
+  const double sim_wait0 = ProcessRunqueueWaitSeconds(sim.pid);
   const double self_cpu0 = SelfCpuSeconds();
   const int64_t t0 = NowNs();
   driver.RunUntil(t0 + static_cast<int64_t>(o.duration_s * 1e9));
   const int64_t t1 = NowNs();
+  const double sim_wait = ProcessRunqueueWaitSeconds(sim.pid) - sim_wait0;
   const double sim_cpu1 = ProcessCpuSeconds(sim.pid);
   const double self_cpu1 = SelfCpuSeconds();
   const Counters& after = driver.counters();
@@ -863,13 +620,16 @@ int RunEmit(const Options& o, const Child& sim) {
   const double sim_cpu = sim_cpu1 - sim_cpu0;
   const double self_cpu = self_cpu1 - self_cpu0;
   const double responses = static_cast<double>(after.responses_ok - before.responses_ok);
-  std::printf("emit: %d connections, prompt %d token ids, max_tokens %d, ignore_eos, stream; "
-              "%.1f s after %.1f s warm-up\n",
-              o.connections, o.prompt_tokens, o.max_tokens, seconds, o.warmup_s);
+  std::printf(
+      "emit: %d connections, prompt %d token ids, max_tokens %d, ignore_eos, stream; "
+      "%.1f s after %.1f s warm-up\n",
+      o.connections, o.prompt_tokens, o.max_tokens, seconds, o.warmup_s);
   std::printf("  token events received   %.0f  (%.0f /s)\n", events, events / seconds);
   std::printf("  responses completed     %.0f  (%.1f /s)\n", responses, responses / seconds);
-  std::printf("  simulator CPU           %.2f s  (%.0f%% of one core)\n", sim_cpu,
-              100 * sim_cpu / seconds);
+  std::printf(
+      "  simulator CPU           %.2f s  (%.0f%% of one core); waiting for a CPU %.2f s "
+      "(%.0f%%: other processes on its core)\n",
+      sim_cpu, 100 * sim_cpu / seconds, sim_wait, 100 * sim_wait / seconds);
   std::printf("  token events per simulator CPU-second  %.0f\n",
               sim_cpu > 0 ? events / sim_cpu : 0.0);
   std::printf("  load generator CPU      %.2f s  (%.0f%% of one core)\n", self_cpu,
@@ -877,13 +637,14 @@ int RunEmit(const Options& o, const Child& sim) {
   std::printf("  frames: %" PRIu64 " JSON, %" PRIu64 " [DONE] (whole run)\n", after.json_frames,
               after.done_frames);
   PrintErrors(after);
-  std::printf("RESULT mode=emit connections=%d seconds=%.3f token_events=%.0f "
-              "token_events_per_s=%.0f sim_cpu_s=%.3f sim_cpu_util=%.3f "
-              "events_per_sim_cpu_s=%.0f client_cpu_util=%.3f responses=%.0f errors=%" PRIu64 "\n",
-              o.connections, seconds, events, events / seconds, sim_cpu, sim_cpu / seconds,
-              sim_cpu > 0 ? events / sim_cpu : 0.0, self_cpu / seconds, responses,
-              after.connect_errors + after.closed_by_peer + after.responses_error +
-                  after.protocol_errors);
+  std::printf(
+      "RESULT mode=emit connections=%d seconds=%.3f token_events=%.0f "
+      "token_events_per_s=%.0f sim_cpu_s=%.3f sim_cpu_util=%.3f "
+      "events_per_sim_cpu_s=%.0f sim_wait_share=%.3f client_cpu_util=%.3f responses=%.0f "
+      "errors=%" PRIu64 "\n",
+      o.connections, seconds, events, events / seconds, sim_cpu, sim_cpu / seconds,
+      sim_cpu > 0 ? events / sim_cpu : 0.0, sim_wait / seconds, self_cpu / seconds, responses,
+      after.connect_errors + after.closed_by_peer + after.responses_error + after.protocol_errors);
   return 0;
 }
 
@@ -893,6 +654,7 @@ int RunConnections(const Options& o, const Child& sim) {
                     /*reconnect=*/false);
   driver.RunUntil(NowNs() + 300'000'000);
   const long rss_idle_kib = ProcessRssKib(sim.pid);
+  const int fds_idle = ProcessFdCount(sim.pid);
 
   const int64_t ramp_start = NowNs();
   const double ramp_s = o.connections / o.ramp_per_s;
@@ -900,8 +662,8 @@ int RunConnections(const Options& o, const Child& sim) {
   bool fd_exhausted = false;
   while (static_cast<int>(driver.attempted()) < o.connections && !fd_exhausted) {
     int64_t now = NowNs();
-    int due = std::min<int>(o.connections,
-                            static_cast<int>((now - ramp_start) / 1e9 * o.ramp_per_s) + 1);
+    int due =
+        std::min<int>(o.connections, static_cast<int>((now - ramp_start) / 1e9 * o.ramp_per_s) + 1);
     while (static_cast<int>(driver.attempted()) < due) {
       if (!driver.Open()) {
         fd_exhausted = true;
@@ -926,6 +688,7 @@ int RunConnections(const Options& o, const Child& sim) {
   int last_streaming = 0;
   const int64_t hold_end = NowNs() + static_cast<int64_t>(o.duration_s * 1e9);
   const double sim_cpu0 = ProcessCpuSeconds(sim.pid);
+  const double sim_wait0 = ProcessRunqueueWaitSeconds(sim.pid);
   const uint64_t tokens0 = driver.counters().token_events;
   const int64_t t0 = NowNs();
   long rss_peak_kib = 0;
@@ -939,35 +702,47 @@ int RunConnections(const Options& o, const Child& sim) {
   }
   const double hold_s = static_cast<double>(NowNs() - t0) / 1e9;
   const double sim_cpu = ProcessCpuSeconds(sim.pid) - sim_cpu0;
+  const double sim_wait = ProcessRunqueueWaitSeconds(sim.pid) - sim_wait0;
   const double tokens = static_cast<double>(driver.counters().token_events - tokens0);
   const long rss_kib = ProcessRssKib(sim.pid);
+  // Connections the simulator has accepted (its descriptors beyond the idle ones); those still in
+  // its listen queue cost it nothing yet.
+  const int accepted = std::max(0, ProcessFdCount(sim.pid) - fds_idle);
   const double per_conn_kib =
-      min_streaming > 0 ? static_cast<double>(rss_kib - rss_idle_kib) / min_streaming : 0.0;
+      accepted > 0 ? static_cast<double>(rss_kib - rss_idle_kib) / accepted : 0.0;
+  const double us_per_event = tokens > 0 ? sim_cpu / tokens * 1e6 : 0.0;
 
   rlimit lim{};
   getrlimit(RLIMIT_NOFILE, &lim);
-  std::printf("connections: target %d, ramp %.0f/s (took %.1f s), fixed TTFT %.0f ms, ITL %.0f ms, "
-              "max_tokens %d, hold %.1f s; RLIMIT_NOFILE %llu\n",
-              o.connections, o.ramp_per_s, ramp_took, o.ttft_ms, o.itl_ms, o.max_tokens, hold_s,
-              static_cast<unsigned long long>(lim.rlim_cur));
+  std::printf(
+      "connections: target %d, ramp %.0f/s (took %.1f s), fixed TTFT %.0f ms, ITL %.0f ms, "
+      "max_tokens %d, hold %.1f s; RLIMIT_NOFILE %llu\n",
+      o.connections, o.ramp_per_s, ramp_took, o.ttft_ms, o.itl_ms, o.max_tokens, hold_s,
+      static_cast<unsigned long long>(lim.rlim_cur));
   std::printf("  attempted %zu, open at end %d (%s)\n", driver.attempted(),
               driver.OpenConnections(), driver.PhaseBreakdown().c_str());
+  std::printf("  accepted by the simulator (its descriptors): %d\n", accepted);
   std::printf("  streaming (token in the last 2 s): min over hold %d, at end %d\n", min_streaming,
               last_streaming);
-  std::printf("  token events during hold %.0f (%.0f /s), simulator CPU %.0f%% of one core\n",
-              tokens, tokens / hold_s, 100 * sim_cpu / hold_s);
-  std::printf("  simulator RSS idle %ld KiB, held %ld KiB (peak %ld), %.2f KiB per streaming "
-              "connection\n",
-              rss_idle_kib, rss_kib, rss_peak_kib, per_conn_kib);
+  std::printf(
+      "  token events during hold %.0f (%.0f /s); simulator CPU %.0f%% of one core "
+      "(%.1f us per token event), waiting for a CPU %.0f%%\n",
+      tokens, tokens / hold_s, 100 * sim_cpu / hold_s, us_per_event, 100 * sim_wait / hold_s);
+  std::printf(
+      "  simulator RSS idle %ld KiB, held %ld KiB (peak %ld): %.2f KiB per accepted "
+      "connection\n",
+      rss_idle_kib, rss_kib, rss_peak_kib, per_conn_kib);
   PrintErrors(driver.counters());
   const Counters& k = driver.counters();
-  std::printf("RESULT mode=connections target=%d attempted=%zu streaming_min=%d streaming_end=%d "
-              "rss_idle_kib=%ld rss_held_kib=%ld rss_per_conn_kib=%.2f hold_events_per_s=%.0f "
-              "sim_cpu_util=%.3f nofile=%llu errors=%" PRIu64 "\n",
-              o.connections, driver.attempted(), min_streaming, last_streaming, rss_idle_kib,
-              rss_kib, per_conn_kib, tokens / hold_s, sim_cpu / hold_s,
-              static_cast<unsigned long long>(lim.rlim_cur),
-              k.connect_errors + k.closed_by_peer + k.responses_error + k.protocol_errors);
+  std::printf(
+      "RESULT mode=connections target=%d itl_ms=%g attempted=%zu accepted=%d "
+      "streaming_min=%d streaming_end=%d rss_idle_kib=%ld rss_held_kib=%ld "
+      "rss_per_conn_kib=%.2f hold_events_per_s=%.0f sim_cpu_util=%.3f "
+      "sim_us_per_event=%.2f sim_wait_share=%.3f nofile=%llu errors=%" PRIu64 "\n",
+      o.connections, o.itl_ms, driver.attempted(), accepted, min_streaming, last_streaming,
+      rss_idle_kib, rss_kib, per_conn_kib, tokens / hold_s, sim_cpu / hold_s, us_per_event,
+      sim_wait / hold_s, static_cast<unsigned long long>(lim.rlim_cur),
+      k.connect_errors + k.closed_by_peer + k.responses_error + k.protocol_errors);
   return 0;
 }
 
@@ -997,16 +772,16 @@ int main(int argc, char** argv) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   sched_getaffinity(0, sizeof allowed, &allowed);
-  const bool can_pin = CPU_ISSET(o.sim_cpu, &allowed) && CPU_ISSET(o.self_cpu, &allowed) &&
-                       o.sim_cpu != o.self_cpu;
+  const bool can_pin =
+      CPU_ISSET(o.sim_cpu, &allowed) && CPU_ISSET(o.self_cpu, &allowed) && o.sim_cpu != o.self_cpu;
   if (!can_pin) {
     std::fprintf(stderr, "sim_load: CPUs %d and %d are not both available; not pinning\n",
                  o.sim_cpu, o.self_cpu);
   }
 
   // An overall deadline: whatever happens, the run ends and the simulator dies.
-  const double budget_s = emit ? o.warmup_s + o.duration_s + 60
-                               : o.connections / o.ramp_per_s + o.duration_s + 120;
+  const double budget_s =
+      emit ? o.warmup_s + o.duration_s + 60 : o.connections / o.ramp_per_s + o.duration_s + 120;
   alarm(static_cast<unsigned>(budget_s));
 
   std::vector<std::string> sim_args;

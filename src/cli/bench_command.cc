@@ -237,7 +237,9 @@ int RunBenchCommand(const BenchFlags& f) {
   auto cache_bust = load::ParseCacheBust(f.cache_bust);
   if (!cache_bust.ok()) return Fail("--cache-bust: " + cache_bust.status().message());
   s.cache_bust = cache_bust.value();
-  s.salt_seed = DeriveSeed(f.seed, "salt");
+  // The run id enters the salt: a re-run with the same seed must not read the prefix cache an
+  // earlier run warmed (the salt is recorded per request, so nothing is lost for lineage).
+  s.salt_seed = DeriveSeed(DeriveSeed(f.seed, "salt"), config.run_id);
   auto timeout = ParseDurationNs(f.request_timeout);
   if (!timeout.ok()) return Fail("--request-timeout: " + timeout.status().message());
   s.request_timeout_ns = timeout.value();
@@ -262,11 +264,11 @@ int RunBenchCommand(const BenchFlags& f) {
   const bool rate_mode = !f.rate.empty();
   auto levels = ParseNumberList(rate_mode ? f.rate : f.concurrency, /*integers=*/!rate_mode);
   if (!levels.ok()) return Fail((rate_mode ? "--rate: " : "--concurrency: ") + levels.status().message());
-  load::ArrivalProcess arrival;
-  if (rate_mode) {
-    auto a = load::ParseArrival(f.arrival);
-    if (!a.ok()) return Fail("--arrival: " + a.status().message());
-    arrival = a.value();
+  auto parsed_arrival = load::ParseArrival(f.arrival);
+  if (!parsed_arrival.ok()) return Fail("--arrival: " + parsed_arrival.status().message());
+  const load::ArrivalProcess arrival = parsed_arrival.value();
+  if (!rate_mode && (f.arrival != "poisson" || f.max_inflight != 0)) {
+    return Fail("--arrival and --max-inflight apply to open loop (--rate) only");
   }
   for (double level : levels.value()) {
     load::LoadPlan plan;

@@ -18,11 +18,18 @@
 // a stage copies only what spans two reads. Timestamps are not taken here: the caller stamps
 // each read once and attributes every event parsed from it to that stamp (DESIGN.md §4).
 //
-// Still to come in this module: connections over net/, the OpenAI request adapters (chat,
-// completions) and the RequestRecord builder that applies the output-token precedence
-// (usage > tokenizer > token-carrying events).
+// Above the parsers:
+//   openai_adapter.h  request bodies (chat, completions, token-id prompts) and HTTP bytes
+//   exchange.h        ResponseExchange: one response -> RequestRecord fields + token times,
+//                     output tokens by precedence usage > token-carrying events (a tokenizer
+//                     step comes with the workload tokenizer)
+//   http_client.h     HttpClient: keep-alive pool over net::ClientConnection, the one allowed
+//                     retry (keep-alive race), timeouts, cancellation
 #pragma once
 
+#include "client/exchange.h"
+#include "client/http_client.h"
 #include "client/http_response_parser.h"
+#include "client/openai_adapter.h"
 #include "client/sse_parser.h"
 #include "client/stream_chunk.h"

@@ -195,7 +195,7 @@ TEST(ResponseExchangeTest, ChatStreamSplitAtEveryBytePosition) {
   }
 }
 
-TEST(ResponseExchangeTest, ChatStreamOneByteperReadTimesEveryEventByItsOwnRead) {
+TEST(ResponseExchangeTest, ChatStreamOneBytePerReadTimesEveryEventByItsOwnRead) {
   const RawResponse raw = ChatStream();
   std::vector<std::string_view> pieces;
   std::vector<int64_t> times;
@@ -288,9 +288,9 @@ TEST(ResponseExchangeTest, Http500WithVllmErrorBodyIsHttp5xxWithTheServersMessag
 }
 
 TEST(ResponseExchangeTest, Http429IsHttp4xx) {
-  const std::string response =
-      WithLength("HTTP/1.1 429 Too Many Requests", "application/json",
-                 R"({"error":{"message":"Rate limit reached","type":"RateLimitError","code":429}})");
+  const std::string response = WithLength(
+      "HTTP/1.1 429 Too Many Requests", "application/json",
+      R"({"error":{"message":"Rate limit reached","type":"RateLimitError","code":429}})");
   const Measured m = FeedWhole(response, 1);
   EXPECT_EQ(m.record.http_status, 429);
   EXPECT_EQ(m.record.error_class, ErrorClass::kHttp4xx);
@@ -490,7 +490,8 @@ TEST(ResponseExchangeTest, NonStreamingBodyIsOneEventAtItsCompletion) {
 TEST(ResponseExchangeTest, StreamingRequestAnsweredWithJsonIsReadAsAWholeBody) {
   const std::string response = WithLength(
       "HTTP/1.1 200 OK", "application/json",
-      R"({"object":"text_completion","choices":[{"index":0,"text":"xyz","finish_reason":"stop"}]})");
+      R"({"object":"text_completion","choices":[{"index":0,"text":"xyz",)"
+      R"("finish_reason":"stop"}]})");
   const Measured m = FeedWhole(response, 8, /*streaming=*/true);
   EXPECT_TRUE(m.record.ok()) << m.record.error_message;
   EXPECT_EQ(m.record.token_events, 1);

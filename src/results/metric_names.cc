@@ -46,6 +46,18 @@ constexpr MetricInfo kMetrics[] = {
     {"slo_attainment", "ratio", K::kScalar, D::kHigherIsBetter,
      "share of all requests that completed and met every SLO"},
     {"error_rate", "ratio", K::kScalar, D::kLowerIsBetter, "errored / (completed + errored)"},
+    {"offered_rate_req_s", "req/s", K::kScalar, D::kNone,
+     "open loop: the rate the arrival schedule realised, (sent - 1) / span of intended times"},
+    {"short_output_count", "requests", K::kScalar, D::kLowerIsBetter,
+     "completed requests with fewer output tokens than requested while ignore_eos was set"},
+    {"error_count.http_4xx", "requests", K::kScalar, D::kLowerIsBetter, "errored with HTTP 4xx"},
+    {"error_count.http_5xx", "requests", K::kScalar, D::kLowerIsBetter, "errored with HTTP 5xx"},
+    {"error_count.timeout", "requests", K::kScalar, D::kLowerIsBetter, "timed out"},
+    {"error_count.disconnect", "requests", K::kScalar, D::kLowerIsBetter,
+     "connection failed or closed before the response ended"},
+    {"error_count.malformed", "requests", K::kScalar, D::kLowerIsBetter, "unparsable SSE or JSON"},
+    {"error_count.stream_error", "requests", K::kScalar, D::kLowerIsBetter,
+     "an error frame inside the stream"},
     {"jitter_ms", "ms", K::kScalar, D::kLowerIsBetter, "p99 - p50 of chunk_gap_ms"},
     {"same_read_gap_share", "ratio", K::kScalar, D::kNone,
      "share of chunk gaps between events parsed from the same read (0 ms by construction)"},
@@ -205,6 +217,10 @@ std::string_view ClosestMetricName(std::string_view text) {
 }
 
 Result<MetricPath> ParseMetricPath(std::string_view text) {
+  // Scalars may have a dot in their name (error_count.http_5xx): a whole-name match wins.
+  if (const MetricInfo* whole = FindMetric(text); whole && whole->kind == MetricKind::kScalar) {
+    return MetricPath{std::string(text), std::nullopt};
+  }
   const size_t dot = text.find('.');
   const std::string_view name = text.substr(0, dot);
   const std::optional<std::string_view> stat_text =

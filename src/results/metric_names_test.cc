@@ -41,7 +41,10 @@ TEST(MetricNamesTest, TableIsWellFormed) {
     EXPECT_TRUE(names.insert(info.name).second) << "duplicate " << info.name;
     EXPECT_FALSE(info.unit.empty()) << info.name;
     EXPECT_FALSE(info.definition.empty()) << info.name;
-    EXPECT_EQ(info.name.find('.'), std::string_view::npos) << info.name;
+    // Only scalars may carry a dot (error_count.http_5xx): a distribution's dot starts its stat.
+    if (info.kind == MetricKind::kDistribution) {
+      EXPECT_EQ(info.name.find('.'), std::string_view::npos) << info.name;
+    }
   }
 }
 
@@ -122,6 +125,13 @@ TEST(MetricNamesTest, StatMismatchesSayWhatToWrite) {
   EXPECT_FALSE(ParseMetricPath("").ok());
   EXPECT_FALSE(ParseMetricPath("ttft_ms.").ok());
   EXPECT_FALSE(ParseMetricPath("ttft_ms.p99.x").ok());
+}
+
+TEST(MetricPathTest, ScalarNamesWithADotParseWhole) {
+  auto path = ParseMetricPath("error_count.http_5xx");
+  ASSERT_TRUE(path.ok()) << path.status().message();
+  EXPECT_EQ(path->name, "error_count.http_5xx");
+  EXPECT_FALSE(path->stat.has_value());
 }
 
 }  // namespace
