@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
+  matchByArrival,
   describe, kRecordKeys, quantile, readRunDir, readTrace, runBench, summaryProblems, tempDirFor,
   tokenTimesNs,
 } from './lib/bench.mjs';
@@ -14,27 +15,6 @@ import { startSimFor } from './lib/sim.mjs';
 const kRequests = 160;
 const kOsl = 32;
 const kApiKey = 'sk-ib-fixed-6c1f0e94d2a7b35e';
-
-// Matches each client record (in t_send order) to the trace request with the smallest
-// arrival_ns >= its t_send_ns not matched yet. Client and server read the same CLOCK_MONOTONIC.
-function matchByArrival(clientRecords, traceRequests) {
-  const trace = [...traceRequests].sort((a, b) => a.arrival_ns - b.arrival_ns);
-  const used = new Array(trace.length).fill(false);
-  const pairs = [];
-  for (const record of [...clientRecords].sort((a, b) => a.t_send_ns - b.t_send_ns)) {
-    let found = -1;
-    for (let i = 0; i < trace.length; i++) {
-      if (!used[i] && trace[i].arrival_ns >= record.t_send_ns) {
-        found = i;
-        break;
-      }
-    }
-    if (found < 0) return { pairs, unmatched: record };
-    used[found] = true;
-    pairs.push({ client: record, server: trace[found] });
-  }
-  return { pairs, unmatched: null };
-}
 
 const ms = (ns) => ns / 1e6;
 

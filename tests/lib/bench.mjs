@@ -312,3 +312,24 @@ function startMockOnce(main, config, cwd, port, readyTimeoutMs) {
     });
   });
 }
+
+// Matches each client record (in t_send order) to the trace request with the smallest
+// arrival_ns >= its t_send_ns not matched yet. Client and server read the same CLOCK_MONOTONIC.
+export function matchByArrival(clientRecords, traceRequests) {
+  const trace = [...traceRequests].sort((a, b) => a.arrival_ns - b.arrival_ns);
+  const used = new Array(trace.length).fill(false);
+  const pairs = [];
+  for (const record of [...clientRecords].sort((a, b) => a.t_send_ns - b.t_send_ns)) {
+    let found = -1;
+    for (let i = 0; i < trace.length; i++) {
+      if (!used[i] && trace[i].arrival_ns >= record.t_send_ns) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0) return { pairs, unmatched: record };
+    used[found] = true;
+    pairs.push({ client: record, server: trace[found] });
+  }
+  return { pairs, unmatched: null };
+}
