@@ -4,6 +4,7 @@
 // CLOCK_MONOTONIC on this machine) and prints p50/p99/max of |client − server| for the first
 // token and for every token.
 //   node bench/fidelity.mjs --bin build/release/inferbench --streams 100 [--itl-ms 100] [--osl 50]
+//                           [--ramp-up-ms N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,9 @@ const bin = args.bin ?? 'build/release/inferbench';
 const streams = Number(args.streams ?? 100);
 const itl = Number(args['itl-ms'] ?? 100);
 const osl = Number(args.osl ?? 50);
+// Sends are staggered (2 ms apart by default) so arrival order identifies requests; with ITL
+// 100 ms and 50 tokens every stream is still open when the last one starts.
+const rampMs = Number(args['ramp-up-ms'] ?? streams * 2);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-fidelity-'));
 const trace = path.join(dir, 'trace.jsonl');
 
@@ -33,7 +37,7 @@ const url = await new Promise((resolve, reject) => {
 try {
   const run = spawnSync(bin, ['bench', '--url', url, '--model', 'sim', '--endpoint', 'completions',
     '--prompt-format', 'ids', '--concurrency', String(streams), '--requests', String(streams),
-    '--isl', '32', '--osl', String(osl), '--output-dir', path.join(dir, 'run'), '--quiet'],
+    '--isl', '32', '--osl', String(osl), '--ramp-up', `${rampMs}ms`, '--output-dir', path.join(dir, 'run'), '--quiet'],
     { stdio: 'inherit', timeout: 600000 });
   if (run.status !== 0) throw new Error(`bench exited ${run.status}`);
 } finally {
@@ -51,7 +55,7 @@ for (const { client, server } of pairs) {
   for (let i = 0; i < Math.min(t.length, server.token_ns.length); i++) every.push(Math.abs(t[i] - server.token_ns[i]) / 1e6);
 }
 const fmt = (v) => `p50 ${quantile(v, 0.5).toFixed(3)} ms, p99 ${quantile(v, 0.99).toFixed(3)} ms, max ${Math.max(...v).toFixed(3)} ms (n=${v.length})`;
-console.log(`streams=${streams} itl=${itl}ms osl=${osl}`);
+console.log(`streams=${streams} itl=${itl}ms osl=${osl} ramp-up=${rampMs}ms`);
 console.log(`  first token |client - server|: ${fmt(first)}`);
 console.log(`  every token |client - server|: ${fmt(every)}`);
 fs.rmSync(dir, { recursive: true, force: true });
