@@ -135,8 +135,8 @@ class Session {
     records_.clear();
     token_times_.clear();
     pending_times_.clear();
-    before_.reset();
-    if (!metrics_url_.empty()) before_ = Scrape(metrics_url_);
+    before_.clear();
+    for (const std::string& url : metrics_urls_) before_.push_back(Scrape(url));
 
     scheduler_ = std::make_unique<load::PointScheduler>(
         executor_, *sender_, plan_, [this](results::RequestRecord&& record) { OnRecord(std::move(record)); });
@@ -201,9 +201,14 @@ class Session {
     options.client = monitor_.SelfCheck();
     options.ignore_eos = config_.sender.request.ignore_eos;
     options.anchor_steady_ns = outcome_.summary.anchor.steady_ns;
-    if (before_) {
-      if (auto after = Scrape(metrics_url_)) {
-        options.prefix_cache_hit_rate = telemetry::PrefixCacheHitRate(*before_, *after);
+    // Every endpoint is scraped; the first that yields a prefix-cache rate gives the metric
+    // (an engine's /metrics, not e.g. a GPU exporter listed before it).
+    for (size_t i = 0; i < metrics_urls_.size(); ++i) {
+      if (!before_[i]) continue;
+      auto after = Scrape(metrics_urls_[i]);
+      if (!after) continue;
+      if (!options.prefix_cache_hit_rate) {
+        options.prefix_cache_hit_rate = telemetry::PrefixCacheHitRate(*before_[i], *after);
       }
     }
     results::PointSummary point = load::ComputePointSummary(records_, token_times_, options);
@@ -229,7 +234,7 @@ class Session {
   }
 
  public:
-  std::string metrics_url_;
+  std::vector<std::string> metrics_urls_;
   bool interrupted_ = false;
   std::string write_error_;
 
@@ -250,7 +255,7 @@ class Session {
   std::vector<results::RequestRecord> records_;
   std::vector<std::vector<int64_t>> token_times_;
   std::unordered_map<std::string, std::vector<int64_t>> pending_times_;
-  std::optional<telemetry::PrometheusScrape> before_;
+  std::vector<std::optional<telemetry::PrometheusScrape>> before_;  // per metrics URL
   uint64_t tick_generation_ = 0;
   int64_t last_cpu_ns_ = 0;
   int64_t completed_ = 0;
@@ -293,11 +298,11 @@ BenchOutcome RunBench(const BenchConfig& config,
   outcome.summary.status = "ok";
   Session session(config, **dir, outcome, on_point);
   if (!config.metrics_urls.empty()) {
-    session.metrics_url_ = config.metrics_urls.front();
+    session.metrics_urls_ = config.metrics_urls;
   } else if (config.metrics_auto) {
     std::string url = JoinUrl(config.base_url, "/metrics");
     if (auto scrape = Scrape(url); scrape && !scrape->samples.empty()) {
-      session.metrics_url_ = url;
+      session.metrics_urls_.push_back(url);
       outcome.notes.push_back("server metrics: " + url);
     }
   }
