@@ -98,8 +98,12 @@ std::string DescribeError(const StreamChunk& chunk) {
 
 }  // namespace
 
-ResponseExchange::ResponseExchange(bool streaming)
-    : streaming_(streaming), http_(*this), sse_(*this) {}
+ResponseExchange::ResponseExchange(bool streaming, ChunkDecoder* shared_decoder)
+    : streaming_(streaming),
+      http_(*this),
+      sse_(*this),
+      own_decoder_(shared_decoder ? nullptr : std::make_unique<ChunkDecoder>()),
+      decoder_(shared_decoder ? shared_decoder : own_decoder_.get()) {}
 
 void ResponseExchange::Reset(bool streaming, size_t expected_token_events) {
   streaming_ = streaming;
@@ -268,7 +272,7 @@ void ResponseExchange::OnEvent(const SseEvent& event) {
     return;
   }
   if (error_class_ != ErrorClass::kNone || event.data.empty()) return;
-  const Status status = decoder_.ParseStreamChunk(event.data, &chunk_);
+  const Status status = decoder_->ParseStreamChunk(event.data, &chunk_);
   if (!status.ok()) {
     SetError(ErrorClass::kMalformed, "malformed stream event: " + status.message());
     return;
@@ -332,7 +336,7 @@ void ResponseExchange::CompleteBody(int64_t ns) {
 }
 
 void ResponseExchange::CompleteWholeJson(int64_t ns) {
-  const Status status = decoder_.ParseResponseBody(body_, &chunk_);
+  const Status status = decoder_->ParseResponseBody(body_, &chunk_);
   if (!status.ok()) {
     SetError(ErrorClass::kMalformed, "malformed response body: " + status.message());
     return;
@@ -354,7 +358,7 @@ void ResponseExchange::CompleteErrorBody() {
   }
   if (http_status_ >= 300 && http_status_ < 400) message += " (redirects are not followed)";
   std::string detail;
-  if (!body_.empty() && decoder_.ParseResponseBody(body_, &chunk_).ok() && chunk_.is_error) {
+  if (!body_.empty() && decoder_->ParseResponseBody(body_, &chunk_).ok() && chunk_.is_error) {
     detail = DescribeError(chunk_);
   } else {
     detail = QuoteBody(body_);

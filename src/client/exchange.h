@@ -38,6 +38,8 @@
 // Not thread-safe: the connection's loop thread only.
 #pragma once
 
+#include <memory>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,7 +67,10 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
   static constexpr size_t kMaxErrorBodyBytes = 64u << 10;
 
   // `streaming`: the request asked for an SSE stream (stream: true).
-  explicit ResponseExchange(bool streaming);
+  // `shared_decoder`: a JSON decoder owned by the caller and shared by every exchange on one
+  // thread (parsing is synchronous, so one parser and its buffers serve a whole connection pool);
+  // null: the exchange owns one. REQUIRES: a shared decoder outlives the exchange.
+  explicit ResponseExchange(bool streaming, ChunkDecoder* shared_decoder = nullptr);
   ResponseExchange(const ResponseExchange&) = delete;
   ResponseExchange& operator=(const ResponseExchange&) = delete;
 
@@ -127,7 +132,8 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
   bool streaming_;
   HttpResponseParser http_;
   SseParser sse_;
-  ChunkDecoder decoder_;
+  std::unique_ptr<ChunkDecoder> own_decoder_;  // when no shared decoder was given
+  ChunkDecoder* decoder_;
   StreamChunk chunk_;
 
   Progress progress_ = Progress::kNeedMore;

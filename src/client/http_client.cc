@@ -195,7 +195,7 @@ void HttpClient::OnTimer() {
 // --- connections ---------------------------------------------------------------------------------
 
 HttpClient::Connection* HttpClient::OpenConnection() {
-  connections_.push_back(std::make_unique<Connection>(options_.streaming));
+  connections_.push_back(std::make_unique<Connection>(options_.streaming, &decoder_));
   Connection* connection = connections_.back().get();
   connection->index = connections_.size() - 1;
   connection->transport = net::NewClientConnection(loop_, endpoint_);

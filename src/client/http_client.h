@@ -109,7 +109,7 @@ class HttpClient {
   };
 
   struct Connection {
-    explicit Connection(bool streaming) : exchange(streaming) {}
+    Connection(bool streaming, ChunkDecoder* decoder) : exchange(streaming, decoder) {}
     std::unique_ptr<net::ClientConnection> transport;
     ResponseExchange exchange;  // reused for every request on this connection
     Request* request = nullptr;
@@ -150,6 +150,8 @@ class HttpClient {
   const std::string where_;  // "host:port" for messages
   const ClientOptions options_;
 
+  // One JSON decoder for every connection of this client (declared first: it outlives them).
+  ChunkDecoder decoder_;
   std::vector<std::unique_ptr<Connection>> connections_;
   Connection* idle_top_ = nullptr;  // most recently idled
   size_t idle_count_ = 0;

@@ -27,6 +27,13 @@ Result<std::unique_ptr<RunDirectory>> RunDirectory::Create(const std::string& di
     return Status::Error("cannot create output directory " + dir + ": " + ec.message() +
                          " (choose another --output-dir)");
   }
+  for (const char* name : {"/requests.jsonl", "/summary.json"}) {
+    if (std::filesystem::exists(dir + name)) {
+      return Status::Error("output directory " + dir + " already holds a run (" + (name + 1) +
+                           "); choose another --output-dir or move that run away — runs are "
+                           "never overwritten or mixed");
+    }
+  }
   std::string requests = dir + "/requests.jsonl";
   std::string tokens = dir + "/token_times";
   std::FILE* r = std::fopen(requests.c_str(), "a");

@@ -16,7 +16,8 @@ namespace inferbench::runner {
 
 class RunDirectory {
  public:
-  // Creates `dir` (and parents) and opens the append-only files.
+  // Creates `dir` (and parents) and opens the append-only files. Refuses a directory that
+  // already holds a run (requests.jsonl or summary.json), so runs are never mixed.
   static Result<std::unique_ptr<RunDirectory>> Create(const std::string& dir);
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;

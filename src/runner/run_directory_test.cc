@@ -65,6 +65,18 @@ TEST(RunDirectoryTest, AppendsRecordsAndReplacesSummary) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/summary.json.tmp"));
 }
 
+TEST(RunDirectoryTest, RefusesADirectoryThatHoldsARun) {
+  const std::string dir = TempDir() + "-again";
+  {
+    auto first = RunDirectory::Create(dir);
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    ASSERT_TRUE((*first)->AppendRecord(results::RequestRecord{}, {}).ok());
+  }
+  auto second = RunDirectory::Create(dir);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("already holds a run"), std::string::npos);
+}
+
 TEST(RunDirectoryTest, UncreatableDirectoryNamesIt) {
   auto rd = RunDirectory::Create("/proc/inferbench-cannot-exist/run");
   ASSERT_FALSE(rd.ok());
