@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.h"
@@ -58,7 +59,7 @@ struct BenchFlags {
   std::string request_timeout = "10m";
   std::vector<std::string> metrics_urls;
   std::string slo;
-  int workers = 1;
+  int workers = 0;  // 0: 1 for a loopback target, else the number of cores
   std::string output_dir;
   bool json = false;
   bool sentinel = false;
@@ -146,7 +147,7 @@ std::string EffectiveSpec(const BenchFlags& f, const runner::BenchConfig& c) {
     }
     y += "}\n";
   }
-  y += fmt::format("measurement: {{replicates: {}, requestTimeout: \"{}\"}}\n", c.replicates, f.request_timeout);
+  y += fmt::format("measurement: {{replicates: {}, requestTimeout: \"{}\", workers: {}}}\n", c.replicates, f.request_timeout, c.workers);
   if (!c.slo.empty()) {
     y += "slo:\n";
     for (const auto& [k, v] : c.slo) y += fmt::format("  {}: {}\n", k, v);
@@ -162,9 +163,7 @@ int RunBenchCommand(const BenchFlags& f) {
   if (f.concurrency.empty() == f.rate.empty()) {
     return Fail("give exactly one of --concurrency LIST (closed loop, e.g. 1,4,16) or --rate LIST (open loop, requests/s)");
   }
-  if (f.workers != 1) {
-    return Fail("--workers: only 1 event-loop worker is supported in this version (it already drives thousands of streams)");
-  }
+  if (f.workers < 0 || f.workers > 256) return Fail("--workers must be 1..256 (0 or absent: automatic)");
   if (f.replicates < 1) return Fail("--replicates must be at least 1");
   if (f.warmup < 0) return Fail("--warmup must be 0 or more");
   if (f.isl < 1 || f.osl < 1 || f.isl_stddev < 0 || f.osl_stddev < 0) {
@@ -177,6 +176,11 @@ int RunBenchCommand(const BenchFlags& f) {
   config.replicates = f.replicates;
   config.metrics_urls = f.metrics_urls;
   config.progress = !f.quiet && isatty(STDERR_FILENO);
+  // A loopback target shares this machine's cores with the server: leave it one core.
+  const std::string& host = url->endpoint.host;
+  const bool loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  config.workers = f.workers > 0 ? f.workers
+                                 : (loopback ? 1 : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   config.output_dir = f.output_dir.empty() ? ".inferbench/runs/" + config.run_id : f.output_dir;
 
   load::HttpSenderOptions& s = config.sender;
@@ -371,7 +375,7 @@ void RegisterBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--request-timeout", f->request_timeout, "Per-request timeout")->capture_default_str();
   cmd->add_option("--metrics-url", f->metrics_urls, "Prometheus endpoint to scrape per point (default: the target's /metrics)");
   cmd->add_option("--slo", f->slo, "Per-request SLO for goodput, e.g. ttft_ms=2000,tpot_ms=100");
-  cmd->add_option("--workers", f->workers, "Event-loop worker threads")->capture_default_str();
+  cmd->add_option("--workers", f->workers, "Event-loop worker threads (default: 1 for a loopback target, else one per core)");
   cmd->add_option("--output-dir", f->output_dir, "Run directory (default .inferbench/runs/RUN_ID)");
   cmd->add_flag("--json", f->json, "Print the summary as JSON on stdout (the table goes to stderr)");
   cmd->add_flag("--sentinel", f->sentinel, "Print the JSON between ===INFERBENCH-RESULT-BEGIN/END=== lines");

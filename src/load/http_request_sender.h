@@ -53,6 +53,10 @@ class HttpRequestSender final : public RequestSender {
 
   // The point and replicate that following requests belong to (ids, salts).
   void SetPoint(std::string point, int replicate);
+  // Several workers share one point: worker `offset` of `stride` sends workload item
+  // index·stride + offset for its scheduler's request `index`, so no two workers send the same
+  // item and ids stay unique. Default 1, 0.
+  void SetIndexStride(uint64_t stride, uint64_t offset);
 
   void Send(const ScheduledRequest& request, Done done) override;
   void CancelInFlight() override;
@@ -71,6 +75,8 @@ class HttpRequestSender final : public RequestSender {
   std::unique_ptr<client::HttpClient> client_;
   std::string point_;
   int replicate_ = 0;
+  uint64_t stride_ = 1;
+  uint64_t offset_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 

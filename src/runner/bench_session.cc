@@ -4,7 +4,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -30,7 +35,6 @@ namespace {
 
 constexpr int64_t kControlTimeoutNs = 10'000'000'000;  // readiness check, probe, scrapes
 constexpr int64_t kBusyTickNs = 100'000'000;
-constexpr int64_t kProgressTickNs = 500'000'000;
 constexpr int kProbeWords = 32;
 
 int64_t ThreadCpuNs() {
@@ -92,173 +96,260 @@ std::optional<int> ProbeChatTemplate(const BenchConfig& config, std::string* not
   return overhead;
 }
 
+// One event loop on its own thread with its own sender, scheduler and self-check. A point's load
+// is split across the workers (SplitPlan); everything a worker does runs on its loop thread.
+struct Worker {
+  explicit Worker(int i) : index(i), executor(loop), monitor(executor) {}
+  int index;
+  net::EventLoop loop;
+  load::LoopExecutor executor;
+  load::LoopMonitor monitor;
+  std::unique_ptr<load::HttpRequestSender> sender;
+  std::unique_ptr<load::PointScheduler> scheduler;
+  std::unordered_map<std::string, std::vector<int64_t>> pending_times;  // by request id
+  uint64_t tick_generation = 0;
+  int64_t last_cpu_ns = 0;
+  results::ClientSelfCheck self_check;
+  std::thread thread;
+};
+
+// Worker w's share of a point: concurrency, requests, warmup, rate and in-flight cap divided as
+// evenly as integers allow. Returns false when the worker has nothing to do.
+bool SplitPlan(const load::LoadPlan& plan, int workers, int w, load::LoadPlan* out) {
+  auto share = [&](int64_t total, int parts) {
+    return total / parts + (w < total % parts ? 1 : 0);
+  };
+  int active = workers;
+  if (plan.mode == load::LoadPlan::Mode::kConcurrency) active = std::min<int>(workers, plan.concurrency);
+  if (plan.requests >= 0) active = std::min<int64_t>(active, std::max<int64_t>(plan.requests, 1));
+  if (w >= active) return false;
+  *out = plan;
+  if (plan.mode == load::LoadPlan::Mode::kConcurrency) {
+    out->concurrency = static_cast<int>(share(plan.concurrency, active));
+  } else {
+    out->rate_req_s = plan.rate_req_s / active;
+    if (plan.max_inflight > 0) out->max_inflight = std::max<int>(1, static_cast<int>(share(plan.max_inflight, active)));
+  }
+  if (plan.requests >= 0) out->requests = share(plan.requests, active);
+  out->warmup_requests = static_cast<int>(share(plan.warmup_requests, active));
+  out->schedule_seed = DeriveSeed(plan.schedule_seed, "worker/" + std::to_string(w));
+  return true;
+}
+
 class Session {
  public:
   Session(const BenchConfig& config, RunDirectory& dir, BenchOutcome& outcome,
           const std::function<void(const results::PointSummary&)>& on_point)
-      : config_(config),
-        dir_(dir),
-        outcome_(outcome),
-        on_point_(on_point),
-        executor_(loop_),
-        monitor_(executor_) {}
+      : config_(config), dir_(dir), outcome_(outcome), on_point_(on_point) {}
 
-  void Run(load::HttpSenderOptions sender_options) {
-    sender_ = std::make_unique<load::HttpRequestSender>(
-        loop_, std::move(sender_options),
-        [this](const results::RequestRecord& record, std::vector<int64_t>&& times) {
-          pending_times_[record.request_id] = std::move(times);
-        });
-    signals_ = std::make_unique<net::SignalWatcher>(loop_, [this](int) { Interrupt(); });
-    loop_.Post([this] { StartNext(); });
-    loop_.Run();
+  // Runs every point × replicate; returns when done or interrupted.
+  void Run(const load::HttpSenderOptions& sender_options) {
+    const int count = std::max(1, config_.workers);
+    for (int w = 0; w < count; ++w) {
+      auto worker = std::make_unique<Worker>(w);
+      Worker* raw = worker.get();
+      worker->sender = std::make_unique<load::HttpRequestSender>(
+          worker->loop, sender_options,
+          [raw](const results::RequestRecord& record, std::vector<int64_t>&& times) {
+            raw->pending_times[record.request_id] = std::move(times);
+          });
+      workers_.push_back(std::move(worker));
+    }
+    signals_ = std::make_unique<net::SignalWatcher>(workers_[0]->loop, [this](int) { Interrupt(); });
+    for (auto& worker : workers_) {
+      Worker* raw = worker.get();
+      worker->thread = std::thread([raw] { raw->loop.Run(); });
+    }
+    const size_t runs = config_.points.size() * static_cast<size_t>(config_.replicates);
+    for (size_t run = 0; run < runs && !interrupted_; ++run) {
+      RunPoint(config_.points[run / static_cast<size_t>(config_.replicates)],
+               static_cast<int>(run % static_cast<size_t>(config_.replicates)));
+    }
+    // Stop every loop from its own thread, then join.
+    for (auto& worker : workers_) {
+      Worker* raw = worker.get();
+      raw->loop.Post([raw] { raw->loop.Stop(); });
+    }
+    for (auto& worker : workers_) worker->thread.join();
     signals_.reset();
-  }
-
- private:
-  void Interrupt() {
-    if (interrupted_) return;
-    interrupted_ = true;
-    if (config_.progress) std::fprintf(stderr, "\ninterrupted: cancelling in-flight requests…\n");
-    if (scheduler_) scheduler_->Interrupt();
-  }
-
-  void StartNext() {
-    if (interrupted_ || run_index_ >= config_.points.size() * static_cast<size_t>(config_.replicates)) {
-      return Finish();
-    }
-    const size_t point_index = run_index_ / static_cast<size_t>(config_.replicates);
-    replicate_ = static_cast<int>(run_index_ % static_cast<size_t>(config_.replicates));
-    plan_ = config_.points[point_index];
-    plan_.replicate = replicate_;
-    sender_->SetPoint(plan_.point, replicate_);
-    records_.clear();
-    token_times_.clear();
-    pending_times_.clear();
-    before_.clear();
-    for (const std::string& url : metrics_urls_) before_.push_back(Scrape(url));
-
-    scheduler_ = std::make_unique<load::PointScheduler>(
-        executor_, *sender_, plan_, [this](results::RequestRecord&& record) { OnRecord(std::move(record)); });
-    monitor_.Start();
-    last_cpu_ns_ = ThreadCpuNs();
-    ArmBusyTick();
-    if (config_.progress) ArmProgressTick();
-    scheduler_->Start([this] { loop_.Post([this] { OnPointDone(); }); });
-  }
-
-  void OnRecord(results::RequestRecord&& record) {
-    std::vector<int64_t> times;
-    auto it = pending_times_.find(record.request_id);
-    if (it != pending_times_.end()) {
-      times = std::move(it->second);
-      pending_times_.erase(it);
-    }
-    Status written = dir_.AppendRecord(record, times);
-    if (!written.ok() && write_error_.empty()) {
-      write_error_ = written.message();
-      Interrupt();
-    }
-    if (!record.warmup && record.ok()) ++completed_;
-    records_.push_back(std::move(record));
-    token_times_.push_back(std::move(times));
-  }
-
-  // Busy share of the loop thread from its CPU time, fed to the monitor as one interval per tick.
-  void ArmBusyTick() {
-    const uint64_t generation = ++tick_generation_;
-    executor_.RunAt(executor_.NowNs() + kBusyTickNs, [this, generation] {
-      if (generation != tick_generation_) return;
-      int64_t now = executor_.NowNs();
-      int64_t cpu = ThreadCpuNs();
-      int64_t busy = std::min(cpu - last_cpu_ns_, kBusyTickNs);
-      last_cpu_ns_ = cpu;
-      monitor_.BeginBusy(now - busy);
-      monitor_.EndBusy(now);
-      ArmBusyTick();
-    });
-  }
-
-  void ArmProgressTick() {
-    const uint64_t generation = tick_generation_;
-    executor_.RunAt(executor_.NowNs() + kProgressTickNs, [this, generation] {
-      if (generation != tick_generation_) return;
-      std::fprintf(stderr, "\r%s replicate %d: %lld completed, %lld in flight   ", plan_.point.c_str(),
-                   replicate_, static_cast<long long>(completed_),
-                   static_cast<long long>(sender_->in_flight()));
-      std::fflush(stderr);
-      ArmProgressTick();
-    });
-  }
-
-  void OnPointDone() {
-    ++tick_generation_;  // stops the ticks
-    monitor_.Stop();
-    if (config_.progress) std::fprintf(stderr, "\r\033[K");
-    load::PointMetricsOptions options;
-    options.plan = plan_;
-    options.slo = config_.slo;
-    options.client = monitor_.SelfCheck();
-    options.ignore_eos = config_.sender.request.ignore_eos;
-    options.anchor_steady_ns = outcome_.summary.anchor.steady_ns;
-    // Every endpoint is scraped; the first that yields a prefix-cache rate gives the metric
-    // (an engine's /metrics, not e.g. a GPU exporter listed before it).
-    for (size_t i = 0; i < metrics_urls_.size(); ++i) {
-      if (!before_[i]) continue;
-      auto after = Scrape(metrics_urls_[i]);
-      if (!after) continue;
-      if (!options.prefix_cache_hit_rate) {
-        options.prefix_cache_hit_rate = telemetry::PrefixCacheHitRate(*before_[i], *after);
-      }
-    }
-    results::PointSummary point = load::ComputePointSummary(records_, token_times_, options);
-    if (scheduler_->interrupted()) point.warnings.push_back("interrupted: the point is partial");
-    outcome_.summary.points.push_back(point);
-    if (interrupted_) outcome_.summary.status = "partial";
-    Status written = dir_.WriteSummary(outcome_.summary);
-    if (!written.ok() && write_error_.empty()) write_error_ = written.message();
-    on_point_(point);
-    scheduler_.reset();
-    completed_ = 0;
-    ++run_index_;
-    StartNext();
-  }
-
-  void Finish() {
     if (interrupted_) {
       outcome_.summary.status = "partial";
       Status written = dir_.WriteSummary(outcome_.summary);
       if (!written.ok() && write_error_.empty()) write_error_ = written.message();
     }
-    loop_.Stop();
   }
 
- public:
   std::vector<std::string> metrics_urls_;
-  bool interrupted_ = false;
+  std::atomic<bool> interrupted_{false};
   std::string write_error_;
 
  private:
+  void Interrupt() {
+    if (interrupted_.exchange(true)) return;
+    if (config_.progress) std::fprintf(stderr, "\ninterrupted: cancelling in-flight requests…\n");
+    for (auto& worker : workers_) {
+      Worker* raw = worker.get();
+      raw->loop.Post([raw] {
+        if (raw->scheduler) raw->scheduler->Interrupt();
+      });
+    }
+  }
+
+  void RunPoint(const load::LoadPlan& point_plan, int replicate) {
+    load::LoadPlan plan = point_plan;
+    plan.replicate = replicate;
+    std::vector<std::optional<telemetry::PrometheusScrape>> before;
+    for (const std::string& url : metrics_urls_) before.push_back(Scrape(url));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      records_.clear();
+      token_times_.clear();
+      remaining_ = 0;
+    }
+    completed_ = 0;
+    const int count = static_cast<int>(workers_.size());
+    std::vector<std::pair<Worker*, load::LoadPlan>> active;
+    for (auto& worker : workers_) {
+      load::LoadPlan share;
+      if (SplitPlan(plan, count, worker->index, &share)) active.emplace_back(worker.get(), share);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      remaining_ = static_cast<int>(active.size());
+    }
+    for (auto& [worker, share] : active) {
+      // The loops are idle between points; the Post below orders this before their next send.
+      worker->sender->SetIndexStride(active.size(), static_cast<uint64_t>(worker->index));
+      // Constant arrivals: stagger the workers' phases so their sends interleave evenly.
+      const int64_t phase_ns = plan.open_loop() && plan.arrival == load::LoadPlan::Arrival::kConstant
+                                   ? static_cast<int64_t>(1e9 / plan.rate_req_s * worker->index)
+                                   : 0;
+      worker->loop.Post([this, worker = worker, share = share, phase_ns] {
+        StartWorker(*worker, share, phase_ns);
+      });
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (config_.progress) {
+      while (!done_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return remaining_ == 0; })) {
+        std::fprintf(stderr, "\r%s replicate %d: %lld completed   ", plan.point.c_str(), replicate,
+                     static_cast<long long>(completed_.load()));
+        std::fflush(stderr);
+      }
+      std::fprintf(stderr, "\r\033[K");
+    } else {
+      done_cv_.wait(lock, [this] { return remaining_ == 0; });
+    }
+    lock.unlock();
+
+    std::vector<results::ClientSelfCheck> checks;
+    for (auto& entry : active) checks.push_back(entry.first->self_check);
+    load::PointMetricsOptions options;
+    options.plan = plan;
+    options.slo = config_.slo;
+    options.client = load::CombineSelfChecks(checks);
+    options.ignore_eos = config_.sender.request.ignore_eos;
+    options.anchor_steady_ns = outcome_.summary.anchor.steady_ns;
+    // Every endpoint is scraped; the first that yields a prefix-cache rate gives the metric
+    // (an engine's /metrics, not e.g. a GPU exporter listed before it).
+    for (size_t i = 0; i < metrics_urls_.size(); ++i) {
+      if (!before[i]) continue;
+      auto after = Scrape(metrics_urls_[i]);
+      if (!after) continue;
+      if (!options.prefix_cache_hit_rate) {
+        options.prefix_cache_hit_rate = telemetry::PrefixCacheHitRate(*before[i], *after);
+      }
+    }
+    results::PointSummary point = load::ComputePointSummary(records_, token_times_, options);
+    if (interrupted_) point.warnings.push_back("interrupted: the point is partial");
+    outcome_.summary.points.push_back(point);
+    if (interrupted_) outcome_.summary.status = "partial";
+    Status written = dir_.WriteSummary(outcome_.summary);
+    if (!written.ok() && write_error_.empty()) write_error_ = written.message();
+    on_point_(point);
+  }
+
+  // On the worker's loop thread.
+  void StartWorker(Worker& worker, const load::LoadPlan& plan, int64_t phase_ns) {
+    worker.sender->SetPoint(plan.point, plan.replicate);
+    worker.pending_times.clear();
+    worker.scheduler = std::make_unique<load::PointScheduler>(
+        worker.executor, *worker.sender, plan,
+        [this, &worker](results::RequestRecord&& record) { OnRecord(worker, std::move(record)); });
+    worker.monitor.Start();
+    worker.last_cpu_ns = ThreadCpuNs();
+    ArmBusyTick(worker);
+    auto start = [this, &worker] {
+      if (interrupted_) worker.scheduler->Interrupt();
+      worker.scheduler->Start([this, &worker] {
+        worker.loop.Post([this, &worker] { OnWorkerDone(worker); });
+      });
+    };
+    if (phase_ns > 0) {
+      worker.executor.RunAt(worker.executor.NowNs() + phase_ns, start);
+    } else {
+      start();
+    }
+  }
+
+  void OnRecord(Worker& worker, results::RequestRecord&& record) {
+    std::vector<int64_t> times;
+    auto it = worker.pending_times.find(record.request_id);
+    if (it != worker.pending_times.end()) {
+      times = std::move(it->second);
+      worker.pending_times.erase(it);
+    }
+    if (!record.warmup && record.ok()) ++completed_;
+    bool failed = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Status written = dir_.AppendRecord(record, times);
+      if (!written.ok() && write_error_.empty()) {
+        write_error_ = written.message();
+        failed = true;
+      }
+      records_.push_back(std::move(record));
+      token_times_.push_back(std::move(times));
+    }
+    if (failed) Interrupt();
+  }
+
+  // Busy share of the loop thread from its CPU time, fed to the monitor as one interval per tick.
+  void ArmBusyTick(Worker& worker) {
+    const uint64_t generation = ++worker.tick_generation;
+    worker.executor.RunAt(worker.executor.NowNs() + kBusyTickNs, [this, &worker, generation] {
+      if (generation != worker.tick_generation) return;
+      int64_t now = worker.executor.NowNs();
+      int64_t cpu = ThreadCpuNs();
+      int64_t busy = std::min(cpu - worker.last_cpu_ns, kBusyTickNs);
+      worker.last_cpu_ns = cpu;
+      worker.monitor.BeginBusy(now - busy);
+      worker.monitor.EndBusy(now);
+      ArmBusyTick(worker);
+    });
+  }
+
+  void OnWorkerDone(Worker& worker) {
+    ++worker.tick_generation;  // stops the ticks
+    worker.monitor.Stop();
+    worker.self_check = worker.monitor.SelfCheck();
+    worker.scheduler.reset();
+    std::lock_guard<std::mutex> lock(mutex_);
+    --remaining_;
+    done_cv_.notify_all();
+  }
+
   const BenchConfig& config_;
   RunDirectory& dir_;
   BenchOutcome& outcome_;
   const std::function<void(const results::PointSummary&)>& on_point_;
-  net::EventLoop loop_;
-  load::LoopExecutor executor_;
-  load::LoopMonitor monitor_;
-  std::unique_ptr<load::HttpRequestSender> sender_;
+  std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<net::SignalWatcher> signals_;
-  std::unique_ptr<load::PointScheduler> scheduler_;
-  size_t run_index_ = 0;
-  int replicate_ = 0;
-  load::LoadPlan plan_;
+  std::mutex mutex_;  // guards records_, token_times_, dir_ appends, remaining_
+  std::condition_variable done_cv_;
+  int remaining_ = 0;
   std::vector<results::RequestRecord> records_;
   std::vector<std::vector<int64_t>> token_times_;
-  std::unordered_map<std::string, std::vector<int64_t>> pending_times_;
-  std::vector<std::optional<telemetry::PrometheusScrape>> before_;  // per metrics URL
-  uint64_t tick_generation_ = 0;
-  int64_t last_cpu_ns_ = 0;
-  int64_t completed_ = 0;
+  std::atomic<int64_t> completed_{0};
 };
 
 }  // namespace
@@ -308,7 +399,7 @@ BenchOutcome RunBench(const BenchConfig& config,
   }
   Status written = (*dir)->WriteSummary(outcome.summary);
   if (!written.ok()) return fail(written.message());
-  session.Run(std::move(sender_options));
+  session.Run(sender_options);
   if (!session.write_error_.empty()) return fail(session.write_error_);
   if (session.interrupted_) {
     outcome.summary.status = "partial";

@@ -30,6 +30,7 @@ struct BenchConfig {
   std::string run_id;
   std::string effective_spec_yaml;  // written to spec.yaml
   bool progress = false;            // a progress line on stderr
+  int workers = 1;                  // event-loop threads the load is split across
 };
 
 struct BenchOutcome {
