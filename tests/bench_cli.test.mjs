@@ -141,6 +141,36 @@ test('--rate 20 --arrival constant: schedule-corrected metrics and the achieved 
   assert.ok(gaps.every((g) => Math.abs(g - 50) < 0.5), `constant arrival gaps of 50 ms: ${gaps.slice(0, 5).join(', ')}…`);
 });
 
+test('--workers 2 splits each point: every request once, disjoint prompts, constant arrivals stay evenly spaced', async (t) => {
+  const sim = await startSimFor(t, ['--profile', 'fixed', '--ttft-ms', '20', '--itl-ms', '5']);
+  const out = path.join(tempDirFor(t), 'run');
+  const result = await runBench(['--url', sim.url, '--model', 'sim', '--endpoint', 'completions', '--prompt-format', 'ids',
+    '--concurrency', '5', '--requests', '41', '--warmup', '3', '--isl', '16', '--osl', '8', '--workers', '2',
+    '--output-dir', out, '--quiet']);
+  assert.equal(result.code, 0, describe(result));
+  const { summary, requests } = readRunDir(out);
+  assert.deepEqual(summaryProblems(summary), []);
+  assert.equal(summary.points[0].requests.completed, 41, JSON.stringify(summary.points[0].requests));
+  assert.equal(summary.points[0].requests.warmup, 3);
+  const measured = requests.records.filter((r) => !r.warmup);
+  assert.equal(measured.length, 41);
+  const ids = new Set(requests.records.map((r) => r.request_id));
+  assert.equal(ids.size, requests.records.length, 'request ids are unique across workers');
+  const indices = measured.map((r) => Number(r.request_id.split('/m')[1])).sort((a, b) => a - b);
+  assert.deepEqual(indices, [...Array(41).keys()], 'the two workers sent workload items 0..40, each once');
+  assert.match(fs.readFileSync(path.join(out, 'spec.yaml'), 'utf8'), /workers: 2/);
+
+  const rateOut = path.join(tempDirFor(t), 'rate');
+  const rate = await runBench(['--url', sim.url, '--model', 'sim', '--endpoint', 'completions', '--rate', '40',
+    '--arrival', 'constant', '--requests', '40', '--isl', '16', '--osl', '4', '--workers', '2',
+    '--output-dir', rateOut, '--quiet']);
+  assert.equal(rate.code, 0, describe(rate));
+  const sched = readRunDir(rateOut).requests.records.map((r) => r.t_sched_ns).sort((a, b) => a - b);
+  const gaps = sched.slice(1).map((s, i) => (s - sched[i]) / 1e6);
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  assert.ok(Math.abs(median - 25) < 5, `two workers at 20/s each, staggered: median gap ${median} ms ≈ 25 ms`);
+});
+
 test('SIGINT stops the run: exit 130, a partial summary, every record readable, in-flight requests cancelled', async (t) => {
   const sim = await startSimFor(t, ['--profile', 'fixed', '--ttft-ms', '50', '--itl-ms', '10']);
   const out = path.join(tempDirFor(t), 'run');
