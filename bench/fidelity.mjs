@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { matchByArrival, quantile, readRunDir, readTrace, tokenTimesNs } from '../tests/lib/bench.mjs';
+import { startSim } from '../tests/lib/sim.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
@@ -23,17 +24,9 @@ const rampMs = Number(args['ramp-up-ms'] ?? streams * 2);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-fidelity-'));
 const trace = path.join(dir, 'trace.jsonl');
 
-const sim = spawn(bin, ['sim', '--port', '0', '--profile', 'fixed', '--ttft-ms', '50', '--itl-ms', String(itl),
-  '--trace-file', trace], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  const timer = setTimeout(() => reject(new Error('sim did not start')), 15000);
-  sim.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/^listening (\S+)/m);
-    if (m) { clearTimeout(timer); resolve(m[1]); }
-  });
-});
+process.env.INFERBENCH_BIN = bin;
+const sim = await startSim(['--profile', 'fixed', '--ttft-ms', '50', '--itl-ms', String(itl), '--trace-file', trace]);
+const { url } = sim;
 try {
   const run = spawnSync(bin, ['bench', '--url', url, '--model', 'sim', '--endpoint', 'completions',
     '--prompt-format', 'ids', '--concurrency', String(streams), '--requests', String(streams),
@@ -41,8 +34,7 @@ try {
     { stdio: 'inherit', timeout: 600000 });
   if (run.status !== 0) throw new Error(`bench exited ${run.status}`);
 } finally {
-  sim.kill('SIGTERM');
-  await new Promise((r) => sim.on('exit', r));
+  await sim.stop();
 }
 const result = readRunDir(path.join(dir, 'run'));
 const times = new Map(result.tokenTimes.records.map((l) => [l.request_id, tokenTimesNs(l)]));

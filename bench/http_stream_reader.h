@@ -122,20 +122,15 @@ class HttpStreamReader {
           if (!ParseHead()) return State::kError;
           break;
         }
-        case Phase::kLengthBody: {
-          size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, bytes.size()));
-          Deliver(bytes.substr(0, n), counter);
-          bytes.remove_prefix(n);
-          remaining_ -= n;
-          if (remaining_ == 0) phase_ = Phase::kDone;
-          break;
-        }
+        case Phase::kLengthBody:
         case Phase::kChunkData: {
           size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, bytes.size()));
           Deliver(bytes.substr(0, n), counter);
           bytes.remove_prefix(n);
           remaining_ -= n;
-          if (remaining_ == 0) phase_ = Phase::kChunkDataEnd;
+          if (remaining_ == 0) {
+            phase_ = phase_ == Phase::kLengthBody ? Phase::kDone : Phase::kChunkDataEnd;
+          }
           break;
         }
         default: {

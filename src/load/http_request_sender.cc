@@ -55,7 +55,7 @@ void HttpRequestSender::SetIndexStride(uint64_t stride, uint64_t offset) {
 std::string HttpRequestSender::RenderRequest(const ScheduledRequest& scheduled, std::string* salt,
                                              workload::WorkloadItem* item_out) const {
   ScheduledRequest request = scheduled;
-  request.index = request.index * stride_ + offset_;
+  request.index = ItemIndex(scheduled.index);
   // Warmup items come from their own index space far away from the measured ones, so warmup
   // never sends the same prompt as a measured request.
   constexpr uint64_t kWarmupIndexBase = uint64_t{1} << 40;
@@ -102,7 +102,7 @@ void HttpRequestSender::Send(const ScheduledRequest& request, Done done) {
   workload::WorkloadItem item;
   std::string bytes = RenderRequest(request, &salt, &item);
   std::string id = fmt::format("{}/{}/{}{}", point_, replicate_, request.warmup ? 'w' : 'm',
-                               request.index * stride_ + offset_);
+                               ItemIndex(request.index));
   std::weak_ptr<char> guard = alive_;
   client_->Send(std::move(bytes), [this, guard, request, id = std::move(id), salt = std::move(salt),
                                    input = item.input_tokens_requested,

@@ -68,6 +68,9 @@ class HttpRequestSender final : public RequestSender {
   uint64_t connections_opened() const;
 
  private:
+  // The workload item (and id number) a scheduler index stands for under the index stride.
+  uint64_t ItemIndex(uint64_t scheduler_index) const { return scheduler_index * stride_ + offset_; }
+
   net::EventLoop& loop_;
   HttpSenderOptions options_;
   TokenTimesSink token_sink_;

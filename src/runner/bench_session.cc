@@ -200,21 +200,18 @@ class Session {
     plan.replicate = replicate;
     std::vector<std::optional<telemetry::PrometheusScrape>> before;
     for (const std::string& url : metrics_urls_) before.push_back(Scrape(url));
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      records_.clear();
-      token_times_.clear();
-      remaining_ = 0;
-    }
-    completed_ = 0;
     const int count = static_cast<int>(workers_.size());
     std::vector<std::pair<Worker*, load::LoadPlan>> active;
     for (auto& worker : workers_) {
       load::LoadPlan share;
       if (SplitPlan(plan, count, worker->index, &share)) active.emplace_back(worker.get(), share);
     }
+    completed_ = 0;
     {
+      // The workers are idle between points; nothing else touches these now.
       std::lock_guard<std::mutex> lock(mutex_);
+      records_.clear();
+      token_times_.clear();
       remaining_ = static_cast<int>(active.size());
     }
     for (auto& [worker, share] : active) {

@@ -8,11 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { binaryPath, repoRoot } from './sim.mjs';
+import { binaryPath, repoRoot, stopChild } from './sim.mjs';
 
 export const kBenchTimeoutMs = 120_000;
 const kKeepBytes = 256 << 10;
-const kTermGraceMs = 5_000;
 
 // A fresh temporary directory removed when the test ends.
 export function tempDirFor(t, prefix = 'ib-bench-') {
@@ -269,19 +268,7 @@ function startMockOnce(main, config, cwd, port, readyTimeoutMs) {
   let out = '';
   let err = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-    let timer;
-    const late = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(null), kTermGraceMs);
-    });
-    const result = await Promise.race([exited, late]);
-    clearTimeout(timer);
-    if (result === null) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  };
+  const stop = () => stopChild(proc, exited);
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (message) => {

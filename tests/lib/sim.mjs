@@ -24,6 +24,21 @@ export function binaryPath() {
   return bin;
 }
 
+// Stops a child: SIGTERM, then SIGKILL if it has not exited within `graceMs`. `exited` resolves
+// with {code, signal} on exit. Resolves with that, plus `killed: true` when SIGKILL was needed.
+export async function stopChild(proc, exited, graceMs = kTermGraceMs) {
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), graceMs);
+  });
+  const result = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (result !== null) return result;
+  proc.kill('SIGKILL');
+  return { ...(await exited), killed: true };
+}
+
 // The official `openai` npm client installed by scripts/setup into third_party/npm.
 export function loadOpenAI() {
   const modules = path.join(repoRoot, 'third_party', 'npm', 'node_modules');
@@ -56,21 +71,7 @@ export function startSim(args = [], { listenTimeoutMs = kListenTimeoutMs } = {})
 
   let stopping = null;
   const stop = () => {
-    if (stopping) return stopping;
-    stopping = (async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      let timer;
-      const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve(null), kTermGraceMs);
-      });
-      let result = await Promise.race([exited, late]);
-      clearTimeout(timer);
-      if (result === null) {
-        proc.kill('SIGKILL');
-        result = { ...(await exited), killed: true };
-      }
-      return result;
-    })();
+    stopping ??= stopChild(proc, exited);
     return stopping;
   };
 
