@@ -17,5 +17,10 @@ inline constexpr int kExitInterrupted = 130;
 
 void RegisterSimCommand(CLI::App& app, int* exit_code);
 void RegisterBenchCommand(CLI::App& app, int* exit_code);
+void RegisterRunCommand(CLI::App& app, int* exit_code);
+void RegisterSpecCommand(CLI::App& app, int* exit_code);
+void RegisterToolsCommand(CLI::App& app, int* exit_code);
+void RegisterGateCommand(CLI::App& app, int* exit_code);
+void RegisterEnvCommand(CLI::App& app, int* exit_code);
 
 }  // namespace inferbench::cli

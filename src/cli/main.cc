@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
   int exit_code = inferbench::cli::kExitOk;
   inferbench::cli::RegisterSimCommand(app, &exit_code);
   inferbench::cli::RegisterBenchCommand(app, &exit_code);
+  inferbench::cli::RegisterRunCommand(app, &exit_code);
+  inferbench::cli::RegisterSpecCommand(app, &exit_code);
+  inferbench::cli::RegisterToolsCommand(app, &exit_code);
+  inferbench::cli::RegisterGateCommand(app, &exit_code);
+  inferbench::cli::RegisterEnvCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -160,10 +160,19 @@ class Session {
       Worker* raw = worker.get();
       worker->thread = std::thread([raw] { raw->loop.Run(); });
     }
-    const size_t runs = config_.points.size() * static_cast<size_t>(config_.replicates);
-    for (size_t run = 0; run < runs && !interrupted_; ++run) {
-      RunPoint(config_.points[run / static_cast<size_t>(config_.replicates)],
-               static_cast<int>(run % static_cast<size_t>(config_.replicates)));
+    std::vector<ScheduledPoint> schedule = config_.schedule;
+    if (schedule.empty()) {
+      for (size_t p = 0; p < config_.points.size(); ++p) {
+        for (int r = 0; r < config_.replicates; ++r) schedule.push_back({p, r});
+      }
+    }
+    while (!schedule.empty() && !interrupted_ && !target_lost_) {
+      for (const ScheduledPoint& run : schedule) {
+        if (interrupted_ || target_lost_) break;
+        RunPoint(config_.points.at(run.point_index), run.replicate);
+      }
+      schedule.clear();
+      if (config_.extend && !interrupted_ && !target_lost_) schedule = config_.extend(outcome_.summary);
     }
     // Stop every loop from its own thread, then join.
     for (auto& worker : workers_) {
@@ -172,7 +181,7 @@ class Session {
     }
     for (auto& worker : workers_) worker->thread.join();
     signals_.reset();
-    if (interrupted_) {
+    if (interrupted_ || target_lost_) {
       outcome_.summary.status = "partial";
       Status written = dir_.WriteSummary(outcome_.summary);
       if (!written.ok() && write_error_.empty()) write_error_ = written.message();
@@ -181,6 +190,8 @@ class Session {
 
   std::vector<std::string> metrics_urls_;
   std::atomic<bool> interrupted_{false};
+  bool target_lost_ = false;
+  std::string target_lost_message_;
   std::string write_error_;
 
  private:
@@ -198,6 +209,7 @@ class Session {
   void RunPoint(const load::LoadPlan& point_plan, int replicate) {
     load::LoadPlan plan = point_plan;
     plan.replicate = replicate;
+    if (config_.before_point) config_.before_point(plan);
     std::vector<std::optional<telemetry::PrometheusScrape>> before;
     for (const std::string& url : metrics_urls_) before.push_back(Scrape(url));
     const int count = static_cast<int>(workers_.size());
@@ -257,12 +269,28 @@ class Session {
       }
     }
     results::PointSummary point = load::ComputePointSummary(records_, token_times_, options);
+    if (config_.after_point) config_.after_point(plan, point);
     if (interrupted_) point.warnings.push_back("interrupted: the point is partial");
+    if (config_.stop_when_target_lost && !interrupted_ && point.requests.errored > 0 && !TargetAnswers()) {
+      target_lost_ = true;
+      target_lost_message_ = fmt::format(
+          "the target {} stopped answering during {} replicate {} ({} of {} requests errored)",
+          config_.base_url, plan.point, replicate, point.requests.errored,
+          point.requests.errored + point.requests.completed);
+      point.warnings.push_back("target lost: " + target_lost_message_);
+    }
+    if (target_lost_) outcome_.summary.status = "partial";
     outcome_.summary.points.push_back(point);
     if (interrupted_) outcome_.summary.status = "partial";
     Status written = dir_.WriteSummary(outcome_.summary);
     if (!written.ok() && write_error_.empty()) write_error_ = written.message();
     on_point_(point);
+  }
+
+  bool TargetAnswers() const {
+    auto models = net::Fetch("GET", JoinUrl(config_.base_url, "/v1/models"), "", "",
+                             kControlTimeoutNs, config_.sender.target.headers);
+    return models.ok();
   }
 
   // On the worker's loop thread.
@@ -397,7 +425,16 @@ BenchOutcome RunBench(const BenchConfig& config,
   Status written = (*dir)->WriteSummary(outcome.summary);
   if (!written.ok()) return fail(written.message());
   session.Run(sender_options);
+  outcome.metrics_urls = session.metrics_urls_;
   if (!session.write_error_.empty()) return fail(session.write_error_);
+  if (session.target_lost_) {
+    outcome.target_lost = true;
+    outcome.summary.status = "partial";
+    outcome.exit_code = 2;
+    outcome.error = session.target_lost_message_ + "; the run is partial, every completed record is kept in " +
+                    config.output_dir;
+    return outcome;
+  }
   if (session.interrupted_) {
     outcome.summary.status = "partial";
     outcome.exit_code = 130;

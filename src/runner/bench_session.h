@@ -17,6 +17,11 @@
 
 namespace inferbench::runner {
 
+struct ScheduledPoint {
+  size_t point_index = 0;  // into BenchConfig::points
+  int replicate = 0;
+};
+
 struct BenchConfig {
   std::string base_url;              // as given, e.g. http://127.0.0.1:8000
   load::HttpSenderOptions sender;    // target (parsed base URL + headers), request, workload
@@ -31,6 +36,20 @@ struct BenchConfig {
   std::string effective_spec_yaml;  // written to spec.yaml
   bool progress = false;            // a progress line on stderr
   int workers = 1;                  // event-loop threads the load is split across
+
+  // `run`: the order of (index into points, replicate) to execute. Empty: every point with
+  // replicates 0..replicates−1, point-major (what `bench` does).
+  std::vector<ScheduledPoint> schedule;
+  // `run`: called when the schedule is exhausted with the summary so far; returns further runs
+  // (adaptive replicates), empty when done.
+  std::function<std::vector<ScheduledPoint>(const results::RunSummary&)> extend;
+  // `run`: after a point with errored requests, check that the target still answers; when it
+  // does not, stop, mark the run partial and report it (BenchOutcome::target_lost).
+  bool stop_when_target_lost = false;
+  // Called before and after each point × replicate (scrapes, telemetry); may add scalars and
+  // warnings to the finished point in `after`. Runs on the calling thread.
+  std::function<void(const load::LoadPlan& plan)> before_point;
+  std::function<void(const load::LoadPlan& plan, results::PointSummary& point)> after_point;
 };
 
 struct BenchOutcome {
@@ -38,6 +57,8 @@ struct BenchOutcome {
   int exit_code = 0;          // 0 measured, 2 could not, 130 interrupted
   std::string error;          // when exit_code is 2
   std::vector<std::string> notes;  // what the run decided on the way (probe, metrics URL, …)
+  bool target_lost = false;        // the target stopped answering mid-run (exit_code 2, partial)
+  std::vector<std::string> metrics_urls;  // the endpoints actually scraped
 };
 
 // `on_point` runs after each point × replicate with its summary (for the console table).

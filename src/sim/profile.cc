@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-namespace inferbench::sim {
+#include "catalog/ceilings_yaml.h"
 
-extern const char kCeilingsYaml[];  // generated from data/ceilings.yaml (ceilings_data.cc.in)
+namespace inferbench::sim {
 
 namespace {
 
@@ -132,75 +132,25 @@ class FieldReader {
     if (!status_.ok()) return status_; \
   } while (0)
 
-Result<HardwareCeiling> ParseHardware(const YAML::Node& node, std::string key, std::string where) {
-  FieldReader r(node, std::move(where));
-  IB_RETURN_IF_ERROR(
-      r.CheckKeys({"description", "peak_bf16_dense_flops", "hbm_bw_bytes_s", "hbm_bytes"}));
-  HardwareCeiling hw;
-  hw.key = std::move(key);
-  IB_RETURN_IF_ERROR(r.String("description", &hw.description));
-  IB_RETURN_IF_ERROR(r.Number("peak_bf16_dense_flops", &hw.peak_bf16_dense_flops, true));
-  IB_RETURN_IF_ERROR(r.Number("hbm_bw_bytes_s", &hw.hbm_bw_bytes_s, true));
-  IB_RETURN_IF_ERROR(r.Number("hbm_bytes", &hw.hbm_bytes, true));
-  IB_RETURN_IF_ERROR(r.Range("peak_bf16_dense_flops", hw.peak_bf16_dense_flops, 0, kInf, true));
-  IB_RETURN_IF_ERROR(r.Range("hbm_bw_bytes_s", hw.hbm_bw_bytes_s, 0, kInf, true));
-  IB_RETURN_IF_ERROR(r.Range("hbm_bytes", hw.hbm_bytes, 0, kInf, true));
-  return hw;
-}
-
-Result<ModelShape> ParseModel(const YAML::Node& node, std::string key, std::string where) {
-  FieldReader r(node, std::move(where));
-  IB_RETURN_IF_ERROR(r.CheckKeys(
-      {"description", "params", "weight_bytes", "kv_bytes_per_token", "max_model_len"}));
-  ModelShape m;
-  m.key = std::move(key);
-  IB_RETURN_IF_ERROR(r.String("description", &m.description));
-  IB_RETURN_IF_ERROR(r.Number("params", &m.params, true));
-  IB_RETURN_IF_ERROR(r.Number("weight_bytes", &m.weight_bytes, true));
-  IB_RETURN_IF_ERROR(r.Number("kv_bytes_per_token", &m.kv_bytes_per_token, true));
-  IB_RETURN_IF_ERROR(r.Integer("max_model_len", &m.max_model_len, true));
-  IB_RETURN_IF_ERROR(r.Range("params", m.params, 0, kInf, true));
-  IB_RETURN_IF_ERROR(r.Range("weight_bytes", m.weight_bytes, 0, kInf, true));
-  IB_RETURN_IF_ERROR(r.Range("kv_bytes_per_token", m.kv_bytes_per_token, 0, kInf, true));
-  IB_RETURN_IF_ERROR(r.Range("max_model_len", m.max_model_len, 0, kInf, true));
-  return m;
-}
-
-// The parsed built-in table; parsed once, on first use.
+// The named profiles of the built-in table; parsed once, on first use. Its hardware and models
+// are catalog/'s.
 struct CeilingsTable {
-  std::vector<HardwareCeiling> hardware;
-  std::vector<ModelShape> models;
   std::vector<std::pair<std::string, YAML::Node>> profiles;
 };
-
-constexpr const char* kTableName = "data/ceilings.yaml (built in)";
 
 Result<CeilingsTable> ParseTable() {
   YAML::Node root;
   try {
-    root = YAML::Load(kCeilingsYaml);
+    root = YAML::Load(std::string(catalog::CeilingsYaml()));
   } catch (const YAML::Exception& e) {
-    return Result<CeilingsTable>::Error(fmt::format("{}: {}", kTableName, e.what()));
+    return Result<CeilingsTable>::Error(
+        fmt::format("{}: {}", catalog::kCeilingsTableName, e.what()));
+  }
+  if (!root["profiles"] || !root["profiles"].IsMap()) {
+    return Result<CeilingsTable>::Error(
+        fmt::format("{}: missing mapping 'profiles'", catalog::kCeilingsTableName));
   }
   CeilingsTable table;
-  for (const char* section : {"hardware", "models", "profiles"}) {
-    if (!root[section] || !root[section].IsMap()) {
-      return Result<CeilingsTable>::Error(
-          fmt::format("{}: missing mapping '{}'", kTableName, section));
-    }
-  }
-  for (const auto& entry : root["hardware"]) {
-    const std::string key = entry.first.as<std::string>();
-    auto hw = ParseHardware(entry.second, key, fmt::format("{}: hardware '{}'", kTableName, key));
-    if (!hw.ok()) return hw.status();
-    table.hardware.push_back(std::move(hw).value());
-  }
-  for (const auto& entry : root["models"]) {
-    const std::string key = entry.first.as<std::string>();
-    auto model = ParseModel(entry.second, key, fmt::format("{}: model '{}'", kTableName, key));
-    if (!model.ok()) return model.status();
-    table.models.push_back(std::move(model).value());
-  }
   for (const auto& entry : root["profiles"]) {
     table.profiles.emplace_back(entry.first.as<std::string>(), entry.second);
   }
@@ -210,13 +160,6 @@ Result<CeilingsTable> ParseTable() {
 const Result<CeilingsTable>& Table() {
   static const Result<CeilingsTable> table = ParseTable();
   return table;
-}
-
-template <typename T>
-std::vector<std::string> Keys(const std::vector<T>& entries) {
-  std::vector<std::string> keys;
-  for (const T& e : entries) keys.push_back(e.key);
-  return keys;
 }
 
 SimProfile InstantProfile() {
@@ -245,18 +188,18 @@ SimProfile FixedProfile() {
   return p;
 }
 
-// Resolves `hardware:` / `model:` of a profile: a table key or an inline mapping.
-template <typename T, typename ParseFn>
-Result<T> Resolve(const YAML::Node& node, const char* field, const std::vector<T>& table,
-                  const std::string& where, ParseFn parse) {
+// Resolves `hardware:` / `model:` of a profile: a table key (catalog/) or an inline mapping.
+template <typename T, typename LookupFn, typename ParseFn>
+Result<T> Resolve(const YAML::Node& node, const char* field, const std::string& where,
+                  LookupFn lookup, ParseFn parse) {
   if (!node) return Result<T>::Error(fmt::format("{}: missing required key '{}'", where, field));
   if (node.IsScalar()) {
-    for (const T& entry : table) {
-      if (entry.key == node.Scalar()) return entry;
+    Result<T> entry = lookup(node.Scalar());
+    if (!entry.ok()) {
+      return Result<T>::Error(
+          fmt::format("{}: {}; or give an inline mapping", where, entry.status().message()));
     }
-    return Result<T>::Error(
-        fmt::format("{}: unknown {} '{}' (known: {}; or give an inline mapping)", where, field,
-                    node.Scalar(), Join(Keys(table))));
+    return entry;
   }
   return parse(node, std::string(), fmt::format("{}: {}", where, field));
 }
@@ -322,11 +265,11 @@ Result<SimProfile> BuildProfile(const YAML::Node& node, std::string name,
   IB_RETURN_IF_ERROR(
       r.CheckKeys(WithEngineKeys({"name", "description", "kind", "hardware", "model", "tp",
                                   "eff_bw", "mfu", "c0_s", "c_req_s", "gpu_memory_utilization"})));
-  const Result<CeilingsTable>& table = Table();
-  if (!table.ok()) return table.status();
-  auto hw = Resolve(node["hardware"], "hardware", table->hardware, where, ParseHardware);
+  auto hw = Resolve<HardwareCeiling>(node["hardware"], "hardware", where, catalog::LookupHardware,
+                                     catalog::ParseHardwareEntry);
   if (!hw.ok()) return hw.status();
-  auto model = Resolve(node["model"], "model", table->models, where, ParseModel);
+  auto model = Resolve<ModelShape>(node["model"], "model", where, catalog::LookupModel,
+                                   catalog::ParseModelEntry);
   if (!model.ok()) return model.status();
 
   int tp = 1;
@@ -394,8 +337,6 @@ const char* KindName(ProfileKind kind) {
 
 }  // namespace
 
-std::string_view CeilingsYaml() { return kCeilingsYaml; }
-
 nlohmann::json SimProfile::ToJson() const {
   const EngineParams& e = engine;
   nlohmann::json j = {
@@ -452,7 +393,8 @@ Result<SimProfile> LoadProfile(std::string_view name_or_path) {
   if (!table.ok()) return table.status();
   for (const auto& [key, node] : table->profiles) {
     if (key != name) continue;
-    return BuildProfile(node, key, fmt::format("{}: profile '{}'", kTableName, key));
+    return BuildProfile(node, key,
+                        fmt::format("{}: profile '{}'", catalog::kCeilingsTableName, key));
   }
 
   std::error_code ec;
@@ -474,26 +416,6 @@ Result<SimProfile> LoadProfile(std::string_view name_or_path) {
     return Status::Error(fmt::format("profile file '{}': {}", name, e.what()));
   }
   return BuildProfile(node, name, fmt::format("profile file '{}'", name));
-}
-
-Result<HardwareCeiling> LookupHardware(std::string_view key) {
-  const Result<CeilingsTable>& table = Table();
-  if (!table.ok()) return table.status();
-  for (const HardwareCeiling& hw : table->hardware) {
-    if (hw.key == key) return hw;
-  }
-  return Status::Error(
-      fmt::format("unknown hardware '{}' (known: {})", key, Join(Keys(table->hardware))));
-}
-
-Result<ModelShape> LookupModel(std::string_view key) {
-  const Result<CeilingsTable>& table = Table();
-  if (!table.ok()) return table.status();
-  for (const ModelShape& m : table->models) {
-    if (m.key == key) return m;
-  }
-  return Status::Error(
-      fmt::format("unknown model '{}' (known: {})", key, Join(Keys(table->models))));
 }
 
 int64_t KvBlocksFor(const HardwareCeiling& hardware, const ModelShape& model, int tp,

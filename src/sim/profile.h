@@ -2,7 +2,8 @@
 //   instant  no modelled latency (measures the client)
 //   fixed    exact TTFT and inter-token time regardless of load (measures measurement accuracy)
 //   model    a GPU group serving a model, from the checked-in table data/ceilings.yaml
-//            (hardware ceilings, model shapes, named profiles), compiled into the binary.
+//            (hardware ceilings and model shapes via catalog/, named profiles here), compiled
+//            into the binary.
 // Command-line overrides (--max-num-seqs, --kv-blocks, --time-scale, --ttft-ms …) are applied by
 // the caller to the returned SimProfile's fields.
 #pragma once
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/ceilings.h"
 #include "core/status.h"
 #include "sim/engine_params.h"
 
@@ -37,24 +39,12 @@ struct SimProfile {
   nlohmann::json ToJson() const;
 };
 
-// One GPU's published ceilings (an entry of `hardware:`).
-struct HardwareCeiling {
-  std::string key;
-  std::string description;
-  double peak_bf16_dense_flops = 0;
-  double hbm_bw_bytes_s = 0;
-  double hbm_bytes = 0;
-};
-
-// A model's shape (an entry of `models:`).
-struct ModelShape {
-  std::string key;
-  std::string description;
-  double params = 0;              // P: 2·P FLOPs per token
-  double weight_bytes = 0;        // all weights, before tensor-parallel sharding
-  double kv_bytes_per_token = 0;  // whole model (all layers, K and V)
-  int max_model_len = 0;
-};
+// The ceilings table lives in catalog/ (the runner reads it too, for sol_pct).
+using catalog::CeilingsYaml;
+using catalog::HardwareCeiling;
+using catalog::LookupHardware;
+using catalog::LookupModel;
+using catalog::ModelShape;
 
 // Built-in names first ("instant", "fixed"), then every `profiles:` entry in table order.
 std::vector<std::string> BuiltinProfileNames();
@@ -64,16 +54,10 @@ std::vector<std::string> BuiltinProfileNames();
 // the built-in profiles when the name is neither.
 Result<SimProfile> LoadProfile(std::string_view name_or_path);
 
-Result<HardwareCeiling> LookupHardware(std::string_view key);
-Result<ModelShape> LookupModel(std::string_view key);
-
 // KV-cache capacity in blocks, as vLLM sizes it: the memory share left after the weights,
 //   floor((hbm_bytes·tp·gpu_memory_utilization − weight_bytes) / (kv_bytes_per_token·block_size)).
 // Zero or negative when the weights do not fit.
 int64_t KvBlocksFor(const HardwareCeiling& hardware, const ModelShape& model, int tp,
                     double gpu_memory_utilization, int block_size);
-
-// The embedded text of data/ceilings.yaml.
-std::string_view CeilingsYaml();
 
 }  // namespace inferbench::sim

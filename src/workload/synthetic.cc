@@ -34,6 +34,7 @@ Status SyntheticConfig::Validate() const {
   if (osl_mean < 1) return Status::Error("synthetic workload: osl mean must be >= 1");
   if (isl_stddev < 0) return Status::Error("synthetic workload: isl stddev must be >= 0");
   if (osl_stddev < 0) return Status::Error("synthetic workload: osl stddev must be >= 0");
+  if (entries < 0) return Status::Error("synthetic workload: entries must be >= 0 (0 = unbounded)");
   if (vocab_lo < 0 || vocab_lo >= vocab_hi) {
     return Status::Error(
         "synthetic workload: token-id range [vocab_lo, vocab_hi) must be "
@@ -60,6 +61,7 @@ SyntheticWorkload::SyntheticWorkload(SyntheticConfig config) : config_(std::move
 }
 
 WorkloadItem SyntheticWorkload::Item(uint64_t index) const {
+  if (config_.entries > 0) index %= static_cast<uint64_t>(config_.entries);
   WorkloadItem item;
   Prng lengths(ItemSeed(config_.length_seed, index));
   item.input_tokens_requested = SampleLength(lengths, config_.isl_mean, config_.isl_stddev);

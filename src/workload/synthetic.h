@@ -33,10 +33,12 @@ struct SyntheticConfig {
   bool token_ids = false;  // true: prompt_ids (completions with a token-id prompt); false: text
   uint64_t prompt_seed = 0;
   uint64_t length_seed = 0;
+  // Distinct items: item i is item i mod entries (the spec's dataset.entries); 0 = unbounded.
+  int64_t entries = 0;
   int vocab_lo = 1000;  // token ids are drawn from [vocab_lo, vocab_hi)
   int vocab_hi = 50000;
 
-  // Means >= 1, stddevs >= 0, 0 <= vocab_lo < vocab_hi; the error names the field.
+  // Means >= 1, stddevs >= 0, entries >= 0, 0 <= vocab_lo < vocab_hi; the error names the field.
   Status Validate() const;
 };
 

@@ -239,6 +239,18 @@ TEST(SaltTest, PerRequestSaltsDiffer) {
   EXPECT_EQ(salts.count(Salt(7, "concurrency=4", 1, false)), 0u);
 }
 
+TEST(SyntheticTest, EntriesBoundTheDistinctItems) {
+  SyntheticConfig config = TextConfig();
+  config.entries = 3;
+  SyntheticWorkload bounded(config);
+  SyntheticWorkload unbounded(TextConfig());
+  EXPECT_EQ(Serialize(bounded.Item(4)), Serialize(unbounded.Item(1)));
+  EXPECT_EQ(Serialize(bounded.Item(2)), Serialize(unbounded.Item(2)));
+  EXPECT_NE(Serialize(unbounded.Item(4)), Serialize(unbounded.Item(1)));
+  config.entries = -1;
+  EXPECT_FALSE(config.Validate().ok());
+}
+
 TEST(SaltTest, SaltIdsAreDeterministicAndInRange) {
   const std::vector<uint32_t> ids = SaltIds(7, "rate=10", 2, false, 1000, 50000);
   ASSERT_EQ(ids.size(), static_cast<size_t>(kSaltIdCount));

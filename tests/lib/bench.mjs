@@ -20,11 +20,11 @@ export function tempDirFor(t, prefix = 'ib-bench-') {
   return dir;
 }
 
-// Spawns `inferbench bench ...args`. Returns {proc, done, signal(name)} where `done` resolves to
+// Spawns `inferbench bench ...args` (or another `command`). Returns {proc, done, signal(name)} where `done` resolves to
 // {code, signal, stdout, stderr, timedOut}. Past `timeoutMs` the process is killed (SIGKILL) and
 // timedOut is true, so a hung bench fails its test instead of the whole ctest run.
-export function spawnBench(args, { timeoutMs = kBenchTimeoutMs, env = {}, echoStderr = true } = {}) {
-  const proc = spawn(binaryPath(), ['bench', ...args], {
+export function spawnBench(args, { timeoutMs = kBenchTimeoutMs, env = {}, echoStderr = true, command = 'bench' } = {}) {
+  const proc = spawn(binaryPath(), [command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -39,7 +39,7 @@ export function spawnBench(args, { timeoutMs = kBenchTimeoutMs, env = {}, echoSt
   proc.stderr.on('data', (chunk) => {
     stderr += chunk;
     if (stderr.length > kKeepBytes) stderr = stderr.slice(-kKeepBytes);
-    if (echoStderr) process.stderr.write(chunk.replace(/^(?=.)/gm, '[bench] '));
+    if (echoStderr) process.stderr.write(chunk.replace(/^(?=.)/gm, `[${command}] `));
   });
   let timedOut = false;
   const timer = setTimeout(() => {
