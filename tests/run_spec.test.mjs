@@ -140,18 +140,51 @@ test('the quick-start spec runs against the simulator and passes its gate with a
   assert.equal(version.body.engine, 'inferbench-sim');
 });
 
-test('an impossible constraint exits 1 and marks the test failed in CTRF', async (t) => {
+// Every file under `dir`, recursively, with its text.
+function filesUnder(dir) {
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...filesUnder(full));
+    else found.push({ path: full, text: fs.readFileSync(full, 'latin1') });
+  }
+  return found;
+}
+
+test('an impossible constraint exits 1 and marks the test failed in CTRF; secrets stay out of every file', async (t) => {
   const dir = tempDirFor(t, 'ib-run-');
+  const apiKey = 'sk-ib-test-key-5Zq81';
+  const headerSecret = 'hdr-secret-value-77Lw';
   const spec = smallSpec({
+    'spec.target.apiKeyEnv': 'IB_TEST_API_KEY',
+    'spec.target.headers': { 'X-Team-Token': '${IB_TEST_HEADER}' },
     'spec.constraints': [{ metric: 'output_throughput_tok_s', op: '>=', value: 1e9, at: 'concurrency=4' }],
   });
   const ctrfPath = path.join(dir, 'ctrf.json');
-  const result = await runCmd([writeSpec(dir, spec), '--sim', '--output-dir', path.join(dir, 'run'), '--ctrf', ctrfPath]);
+  const out = path.join(dir, 'run');
+  const result = await runCmd([writeSpec(dir, spec), '--sim', '--output-dir', out, '--ctrf', ctrfPath, '--json'],
+    { env: { IB_TEST_API_KEY: apiKey, IB_TEST_HEADER: headerSecret } });
   assert.equal(result.code, 1, describe(result));
   const ctrf = readJson(ctrfPath);
   assert.deepEqual(ctrfProblems(ctrf), []);
   assert.equal(ctrf.results.summary.failed, 1);
-  assert.match(result.stdout, /fail/i);
+  assert.equal(JSON.parse(result.stdout).gate_status, 'failed');
+  assert.match(result.stderr, /FAIL/);
+  for (const file of [...filesUnder(out), { path: ctrfPath, text: fs.readFileSync(ctrfPath, 'latin1') },
+    { path: 'stdout', text: result.stdout }, { path: 'stderr', text: result.stderr }]) {
+    assert.ok(!file.text.includes(apiKey), `${file.path} holds the API key`);
+    assert.ok(!file.text.includes(headerSecret), `${file.path} holds the header secret`);
+  }
+});
+
+test('a header naming an unset variable exits 2 naming it', async (t) => {
+  const dir = tempDirFor(t, 'ib-run-');
+  const spec = smallSpec({ 'spec.target.headers': { 'X-Team-Token': '${IB_TEST_UNSET_HEADER_9}' } });
+  const result = await runCmd([writeSpec(dir, spec), '--sim', '--output-dir', path.join(dir, 'run')],
+    { env: { IB_TEST_UNSET_HEADER_9: undefined } });
+  assert.equal(result.code, 2, describe(result));
+  assert.match(result.stderr, /IB_TEST_UNSET_HEADER_9/);
+  assert.match(result.stderr, /spec\.target\.headers/);
 });
 
 test('the readiness probe waits out a cold start', async (t) => {

@@ -16,15 +16,6 @@ extern const char kCeilingsYaml[];  // generated from data/ceilings.yaml (ceilin
 
 namespace {
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
 std::string Text(const YAML::Node& v) {
   if (v.IsScalar()) return v.Scalar();
   std::ostringstream out;
@@ -49,7 +40,7 @@ class EntryReader {
       }
       if (!known) {
         return Status::Error(
-            fmt::format("{}: unknown key '{}' (allowed: {})", where_, key, Join(names)));
+            fmt::format("{}: unknown key '{}' (allowed: {})", where_, key, fmt::join(names, ", ")));
       }
     }
     return Status::Ok();
@@ -165,7 +156,7 @@ Result<T> Lookup(const std::vector<T>& entries, std::string_view key, const char
   for (const T& e : entries) {
     if (Normalize(e.key) == wanted) return e;
   }
-  return Status::Error(fmt::format("unknown {} '{}' (known: {})", what, key, Join(Keys(entries))));
+  return Status::Error(fmt::format("unknown {} '{}' (known: {})", what, key, fmt::join(Keys(entries), ", ")));
 }
 
 }  // namespace

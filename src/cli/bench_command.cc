@@ -176,11 +176,7 @@ int RunBenchCommand(const BenchFlags& f) {
   config.replicates = f.replicates;
   config.metrics_urls = f.metrics_urls;
   config.progress = !f.quiet && isatty(STDERR_FILENO);
-  // A loopback target shares this machine's cores with the server: leave it one core.
-  const std::string& host = url->endpoint.host;
-  const bool loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-  config.workers = f.workers > 0 ? f.workers
-                                 : (loopback ? 1 : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  config.workers = f.workers > 0 ? f.workers : runner::DefaultWorkerCount(url.value());
   config.output_dir = f.output_dir.empty() ? ".inferbench/runs/" + config.run_id : f.output_dir;
 
   load::HttpSenderOptions& s = config.sender;
@@ -275,19 +271,7 @@ int RunBenchCommand(const BenchFlags& f) {
     return Fail("--arrival and --max-inflight apply to open loop (--rate) only");
   }
   for (double level : levels.value()) {
-    load::LoadPlan plan;
-    if (rate_mode) {
-      plan.mode = load::LoadPlan::Mode::kRate;
-      plan.rate_req_s = level;
-      plan.arrival = arrival.arrival;
-      plan.gamma_shape = arrival.gamma_shape;
-      plan.max_inflight = f.max_inflight;
-      plan.point = results::Point::Rate(level).Format();
-    } else {
-      plan.mode = load::LoadPlan::Mode::kConcurrency;
-      plan.concurrency = static_cast<int>(level);
-      plan.point = results::Point::Concurrency(static_cast<int>(level)).Format();
-    }
+    load::LoadPlan plan = load::LevelPlan(rate_mode, level, arrival, f.max_inflight);
     if (f.requests >= 0) {
       plan.requests = f.requests;
     } else if (duration_ns == 0) {

@@ -68,4 +68,21 @@ std::string FormatArrival(const ArrivalProcess& process) {
   return "poisson";
 }
 
+LoadPlan LevelPlan(bool open_loop, double level, const ArrivalProcess& arrival, int max_inflight) {
+  LoadPlan plan;
+  if (open_loop) {
+    plan.mode = LoadPlan::Mode::kRate;
+    plan.rate_req_s = level;
+    plan.arrival = arrival.arrival;
+    plan.gamma_shape = arrival.gamma_shape;
+    plan.max_inflight = max_inflight;
+    plan.point = results::Point::Rate(level).Format();
+  } else {
+    plan.mode = LoadPlan::Mode::kConcurrency;
+    plan.concurrency = static_cast<int>(std::lround(level));
+    plan.point = results::Point::Concurrency(plan.concurrency).Format();
+  }
+  return plan;
+}
+
 }  // namespace inferbench::load

@@ -48,4 +48,9 @@ Result<ArrivalProcess> ParseArrival(std::string_view text);
 // The inverse of ParseArrival ("gamma:0.5").
 std::string FormatArrival(const ArrivalProcess& process);
 
+// The mode, level and point string of one sweep level: closed loop at `level` requests in flight
+// (rounded), or open loop at `level` requests/s with `arrival` and `max_inflight`. The caller sets
+// the stop condition, warmup, ramp-up and seed.
+LoadPlan LevelPlan(bool open_loop, double level, const ArrivalProcess& arrival, int max_inflight);
+
 }  // namespace inferbench::load

@@ -74,5 +74,19 @@ TEST(LoadPlanTest, ValidatesEachField) {
   EXPECT_FALSE(plan.Validate().ok());
 }
 
+TEST(LevelPlanTest, SetsModeLevelAndCanonicalPoint) {
+  LoadPlan closed = LevelPlan(false, 16, {}, 0);
+  EXPECT_EQ(closed.mode, LoadPlan::Mode::kConcurrency);
+  EXPECT_EQ(closed.concurrency, 16);
+  EXPECT_EQ(closed.point, "concurrency=16");
+  LoadPlan open = LevelPlan(true, 2.5, {LoadPlan::Arrival::kGamma, 0.5}, 8);
+  EXPECT_EQ(open.mode, LoadPlan::Mode::kRate);
+  EXPECT_DOUBLE_EQ(open.rate_req_s, 2.5);
+  EXPECT_EQ(open.arrival, LoadPlan::Arrival::kGamma);
+  EXPECT_DOUBLE_EQ(open.gamma_shape, 0.5);
+  EXPECT_EQ(open.max_inflight, 8);
+  EXPECT_EQ(open.point, "rate=2.5");
+}
+
 }  // namespace
 }  // namespace inferbench::load

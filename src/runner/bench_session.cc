@@ -43,15 +43,6 @@ int64_t ThreadCpuNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-std::string JoinUrl(const std::string& base, std::string_view path) {
-  std::string url = base;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v1") == 0 && path.rfind("/v1/", 0) == 0) {
-    url.resize(url.size() - 3);
-  }
-  return url + std::string(path);
-}
-
 std::optional<telemetry::PrometheusScrape> Scrape(const std::string& url) {
   auto fetched = net::Fetch("GET", url, "", "", kControlTimeoutNs);
   if (!fetched.ok() || fetched->status != 200) return std::nullopt;
@@ -288,7 +279,7 @@ class Session {
   }
 
   bool TargetAnswers() const {
-    auto models = net::Fetch("GET", JoinUrl(config_.base_url, "/v1/models"), "", "",
+    auto models = net::Fetch("GET", TargetUrl(config_.base_url, "/v1/models"), "", "",
                              kControlTimeoutNs, config_.sender.target.headers);
     return models.ok();
   }
@@ -379,6 +370,19 @@ class Session {
 
 }  // namespace
 
+std::string TargetUrl(const std::string& base, std::string_view path) {
+  std::string url = base;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v1") == 0) url.resize(url.size() - 3);
+  return url + std::string(path);
+}
+
+int DefaultWorkerCount(const net::Url& url) {
+  const std::string& host = url.endpoint.host;
+  const bool loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  return loopback ? 1 : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 BenchOutcome RunBench(const BenchConfig& config,
                       const std::function<void(const results::PointSummary&)>& on_point) {
   BenchOutcome outcome;
@@ -390,7 +394,7 @@ BenchOutcome RunBench(const BenchConfig& config,
   };
 
   // Reachability: any HTTP answer will do; a refused or silent target is not a measurement.
-  auto models = net::Fetch("GET", JoinUrl(config.base_url, "/v1/models"), "", "", kControlTimeoutNs,
+  auto models = net::Fetch("GET", TargetUrl(config.base_url, "/v1/models"), "", "", kControlTimeoutNs,
                            config.sender.target.headers);
   if (!models.ok()) {
     return fail("cannot reach the target " + config.base_url + ": " + models.status().message() +
@@ -416,7 +420,7 @@ BenchOutcome RunBench(const BenchConfig& config,
   if (!config.metrics_urls.empty()) {
     session.metrics_urls_ = config.metrics_urls;
   } else if (config.metrics_auto) {
-    std::string url = JoinUrl(config.base_url, "/metrics");
+    std::string url = TargetUrl(config.base_url, "/metrics");
     if (auto scrape = Scrape(url); scrape && !scrape->samples.empty()) {
       session.metrics_urls_.push_back(url);
       outcome.notes.push_back("server metrics: " + url);

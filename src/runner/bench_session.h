@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "load/http_request_sender.h"
+#include "net/client_connection.h"
 #include "load/load_plan.h"
 #include "load/slo.h"
 #include "results/summary.h"
@@ -60,6 +61,14 @@ struct BenchOutcome {
   bool target_lost = false;        // the target stopped answering mid-run (exit_code 2, partial)
   std::vector<std::string> metrics_urls;  // the endpoints actually scraped
 };
+
+// A URL on the target's server: the base (trailing '/' removed, a final "/v1" not doubled when
+// `path` starts with "/v1/", dropped for other server paths such as "/metrics") + path.
+std::string TargetUrl(const std::string& base, std::string_view path);
+
+// Event-loop workers by default: 1 for a loopback target (it shares this machine's cores with
+// the server: leave it one), else one per core.
+int DefaultWorkerCount(const net::Url& url);
 
 // `on_point` runs after each point × replicate with its summary (for the console table).
 BenchOutcome RunBench(const BenchConfig& config,

@@ -11,9 +11,9 @@
 
 #include "catalog/ceilings.h"
 #include "core/prng.h"
-#include "core/sha256.h"
 #include "results/metric_names.h"
 #include "results/point.h"
+#include "spec/digest.h"
 #include "stats/confidence.h"
 #include "stats/cost.h"
 #include "stats/outliers.h"
@@ -310,7 +310,7 @@ PointResult JudgePoint(const spec::BenchmarkRun& spec, const std::string& point,
 
   PointResult result;
   result.point = point;
-  result.benchmark_case_id = CaseIdFor(options.workload_digest, point);
+  result.benchmark_case_id = spec::BenchmarkCaseId(options.workload_digest, point);
   result.replicates = static_cast<int64_t>(replicates.size());
   result.outlier_policy = OutlierPolicyText(spec.measurement.outlier_policy, replicates.size());
   for (auto& [path, values] : ReplicateValues(replicates)) {
@@ -343,10 +343,6 @@ double WeightBytesFor(const spec::ModelShape& model) {
   if (precision == "fp8" || precision == "int8") bytes_per_param = 1;
   if (precision == "int4") bytes_per_param = 0.5;
   return *model.params * bytes_per_param;
-}
-
-std::string CaseIdFor(const std::string& workload_digest, const std::string& point) {
-  return Sha256Hex(workload_digest + "\n" + point);
 }
 
 void AddDerivedScalars(const spec::BenchmarkRun& spec, PointSummary& replicate) {

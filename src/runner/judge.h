@@ -74,8 +74,4 @@ void AddDerivedScalars(const spec::BenchmarkRun& spec, results::PointSummary& re
 // 1, int4 0.5, anything else 2); 0 when neither weightBytes nor params is declared.
 double WeightBytesFor(const spec::ModelShape& model);
 
-// SHA-256 (hex) of workload_digest + "\n" + point: the same definition as spec/digest.h's
-// BenchmarkCaseId, so adding a level never re-keys history (DESIGN.md §5).
-std::string CaseIdFor(const std::string& workload_digest, const std::string& point);
-
 }  // namespace inferbench::runner

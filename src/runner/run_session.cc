@@ -78,12 +78,6 @@ Status WriteFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-std::string JoinUrl(std::string base, std::string_view path) {
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (base.size() >= 3 && base.compare(base.size() - 3, 3, "/v1") == 0) base.resize(base.size() - 3);
-  return base + std::string(path);
-}
-
 // `inferbench sim` flags from target.sim: the profile, the served model name (the spec's model)
 // and every args entry as --key value.
 std::vector<std::string> SimArgs(const spec::BenchmarkRun& spec) {
@@ -102,6 +96,23 @@ std::vector<std::string> SimArgs(const spec::BenchmarkRun& spec) {
     args.push_back(spec.target.model);
   }
   return args;
+}
+
+// The parsed spec with defaults, for the run directory: header values that are not a
+// "${VAR}" reference are written as "<redacted>" (a header may carry a credential).
+nlohmann::json EffectiveSpecJson(const spec::BenchmarkRun& spec) {
+  nlohmann::json json = spec::ToJson(spec);
+  nlohmann::json* headers = nullptr;
+  if (json.contains("spec") && json["spec"].contains("target") && json["spec"]["target"].contains("headers")) {
+    headers = &json["spec"]["target"]["headers"];
+  }
+  if (headers && headers->is_object()) {
+    for (auto& [name, value] : headers->items()) {
+      const bool reference = value.is_string() && value.get<std::string>().rfind("${", 0) == 0;
+      if (!reference) value = "<redacted>";
+    }
+  }
+  return json;
 }
 
 // Appends one line per scrape to telemetry.jsonl: {point, replicate, phase, url, t_s, ok, text}.
@@ -219,11 +230,11 @@ RunOutcome ExecuteRun(const RunOptions& options) {
   // The target's software and serving configuration, and the environment.
   std::string version_json = "unknown";
   {
-    auto version = net::Fetch("GET", JoinUrl(spec.target.url, "/version"), "", "", 10'000'000'000,
+    auto version = net::Fetch("GET", TargetUrl(spec.target.url, "/version"), "", "", 10'000'000'000,
                               config->sender.target.headers);
     if (version.ok() && version->status == 200) {
       auto parsed = nlohmann::json::parse(version->body, nullptr, false);
-      nlohmann::json record = {{"url", JoinUrl(spec.target.url, "/version")},
+      nlohmann::json record = {{"url", TargetUrl(spec.target.url, "/version")},
                                {"status", version->status},
                                {"body", parsed.is_discarded() ? nlohmann::json(version->body) : parsed}};
       version_json = version->body;
@@ -246,7 +257,7 @@ RunOutcome ExecuteRun(const RunOptions& options) {
       return fail(ok.message());
     }
   }
-  if (Status ok = WriteFile(dir + "/effective_spec.json", spec::ToJson(spec).dump(2) + "\n"); !ok.ok()) {
+  if (Status ok = WriteFile(dir + "/effective_spec.json", EffectiveSpecJson(spec).dump(2) + "\n"); !ok.ok()) {
     return fail(ok.message());
   }
 
@@ -264,7 +275,7 @@ RunOutcome ExecuteRun(const RunOptions& options) {
       });
   std::vector<std::string> metrics_urls = spec.target.metrics_urls;
   if (metrics_urls.empty()) {
-    const std::string url = JoinUrl(spec.target.url, "/metrics");
+    const std::string url = TargetUrl(spec.target.url, "/metrics");
     auto probe = net::Fetch("GET", url, "", "", 10'000'000'000, config->sender.target.headers);
     if (probe.ok() && probe->status == 200) metrics_urls.push_back(url);
   }

@@ -44,9 +44,7 @@ Result<BenchConfig> BenchConfigFromSpec(const spec::BenchmarkRun& spec, const st
 
   auto url = net::ParseUrl(spec.target.url);
   if (!url.ok()) return Status::Error("spec.target.url: " + url.status().message());
-  const std::string& host = url->endpoint.host;
-  const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-  config.workers = loopback ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  config.workers = DefaultWorkerCount(url.value());
 
   load::HttpSenderOptions& s = config.sender;
   s.target.url = url.value();
@@ -116,19 +114,7 @@ Result<BenchConfig> BenchConfigFromSpec(const spec::BenchmarkRun& spec, const st
     arrival = parsed.value();
   }
   for (double level : load.levels) {
-    load::LoadPlan plan;
-    if (rate_mode) {
-      plan.mode = load::LoadPlan::Mode::kRate;
-      plan.rate_req_s = level;
-      plan.arrival = arrival.arrival;
-      plan.gamma_shape = arrival.gamma_shape;
-      plan.max_inflight = static_cast<int>(load.max_inflight);
-      plan.point = results::Point::Rate(level).Format();
-    } else {
-      plan.mode = load::LoadPlan::Mode::kConcurrency;
-      plan.concurrency = static_cast<int>(std::lround(level));
-      plan.point = results::Point::Concurrency(plan.concurrency).Format();
-    }
+    load::LoadPlan plan = load::LevelPlan(rate_mode, level, arrival, static_cast<int>(load.max_inflight));
     if (load.duration_ns > 0) {
       plan.duration_ns = load.duration_ns;
       plan.grace_ns = 30'000'000'000;

@@ -17,15 +17,6 @@ namespace {
 constexpr int64_t kFixedDefaultTtftNs = 50'000'000;
 constexpr int64_t kFixedDefaultItlNs = 10'000'000;
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
 constexpr double kInf = 1e300;
 
 // Reads typed fields of one YAML mapping; every error names `where` and the key.
@@ -43,7 +34,7 @@ class FieldReader {
       if (!known) {
         std::vector<std::string> names(allowed.begin(), allowed.end());
         return Status::Error(
-            fmt::format("{}: unknown key '{}' (allowed: {})", where_, key, Join(names)));
+            fmt::format("{}: unknown key '{}' (allowed: {})", where_, key, fmt::join(names, ", ")));
       }
     }
     return Status::Ok();
@@ -403,7 +394,7 @@ Result<SimProfile> LoadProfile(std::string_view name_or_path) {
         "unknown simulator profile '{}': not a built-in profile and not a readable file. "
         "Built-in profiles: {}; or pass the path of a profile YAML file (fields as in "
         "data/ceilings.yaml)",
-        name, Join(BuiltinProfileNames())));
+        name, fmt::join(BuiltinProfileNames(), ", ")));
   }
   std::ifstream in(name, std::ios::binary);
   std::ostringstream text;
