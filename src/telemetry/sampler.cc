@@ -1,5 +1,6 @@
 #include "telemetry/sampler.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,9 +82,13 @@ bool ScrapeSampler::running() const {
 void ScrapeSampler::RunLoop(std::vector<std::string> urls, int64_t interval_ns) {
   // Telemetry must not disturb the measurement (DESIGN.md §2.8): on a machine with few cores a
   // scrape (fetch + parse of a large exposition) competing with the load generator's event loop
-  // delays its timers. A lower scheduling priority for this thread lets the loop go first; the
-  // scrape still runs on any idle core within the interval.
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kSamplerNice);
+  // delays its timers. SCHED_IDLE (no privileges needed) makes any normal thread that wakes up
+  // preempt this one at once; the scrape still runs on any idle core within the interval. Where
+  // SCHED_IDLE is refused, a lower nice value is the fallback.
+  sched_param param{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &param) != 0) {
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kSamplerNice);
+  }
   int64_t next_round_ns = SteadyNowNs();
   while (true) {
     ScrapeRound(urls, interval_ns, /*stoppable=*/true);
