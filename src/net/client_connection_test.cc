@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/closed_port.h"
 #include "net/http_server.h"
 
 namespace inferbench::net {
@@ -47,19 +48,6 @@ void DrainLoop(EventLoop& loop) {
   }
 }
 
-// A port on 127.0.0.1 that was just free: bound, then closed, so connecting to it is refused.
-uint16_t ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = 0;
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string Request(std::string_view target, bool close) {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" +

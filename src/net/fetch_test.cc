@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/client_connection.h"
+#include "net/closed_port.h"
 #include "net/http_server.h"
 
 namespace inferbench::net {
@@ -23,17 +24,6 @@ namespace {
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kGenerousTimeoutNs = 10'000 * kMs;
 
-uint16_t ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // Returns once every task already queued on `loop` has run, including tasks the loop thread
 // posted to itself: those can reach the queue after a task posted from here, so the loop posts

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/closed_port.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
 
@@ -26,19 +27,6 @@ namespace {
 
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kHour = 3'600'000 * kMs;
-
-// A port nobody listens on: bound, read, then released.
-uint16_t ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // Polls `done` every 5 ms for up to 20 s (a generous bound for a loaded test machine).
 bool Eventually(const std::function<bool()>& done) {
@@ -197,7 +185,7 @@ TEST_F(SamplerTest, ScrapeNowAroundAPointAndPromptStopWithALongInterval) {
 TEST_F(SamplerTest, FailuresAreKeptCountedAndNeverThrow) {
   Seen seen;
   ScrapeSampler sampler(seen.Callback());
-  const std::string refused = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/metrics";
+  const std::string refused = "http://127.0.0.1:" + std::to_string(net::ClosedPort()) + "/metrics";
   sampler.Start({Url("/metrics"), Url("/fail"), refused, "not a url"}, kHour);
   ASSERT_TRUE(Eventually([&] { return sampler.scrape_count() >= 4; }));
   sampler.Stop();
