@@ -17,6 +17,7 @@
 #include "client/openai_adapter.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
+#include "net/run_on_loop_for_test.h"
 
 namespace inferbench::client {
 namespace {
@@ -114,18 +115,8 @@ class HttpClientTest : public ::testing::Test {
   }
 
   // Runs `fn` on the loop thread and waits (bounded) for it.
-  void RunOnLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    std::future<void> finished = done.get_future();
-    loop_.Post([&] {
-      fn();
-      done.set_value();
-    });
-    if (finished.wait_for(kWait) != std::future_status::ready) {
-      ADD_FAILURE() << "event loop did not run a posted task within 10 s";
-      std::abort();  // the posted task references this stack frame
-    }
-  }
+  void RunOnLoop(const std::function<void()>& fn) { net::RunOnLoopAndWait(loop_, fn); }
+
 
   // Sends `count` requests in one loop turn; returns futures of their outcomes.
   std::vector<std::future<HttpClient::Outcome>> SendMany(int count, const std::string& bytes) {

@@ -1,15 +1,13 @@
 #include "gate/ctrf.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <system_error>
 #include <utility>
+
+#include "core/atomic_file.h"
 
 namespace inferbench::gate {
 namespace {
@@ -122,40 +120,9 @@ nlohmann::json CtrfReport(const GateReport& report, const results::RunResult& ru
 }
 
 Status WriteCtrf(const std::string& path, const nlohmann::json& report) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  std::error_code ec;
-  if (target.has_parent_path()) {
-    fs::create_directories(target.parent_path(), ec);
-    if (ec) {
-      return Status::Error(fmt::format("CTRF file {}: cannot create directory {}: {}", path,
-                                       target.parent_path().string(), ec.message()));
-    }
-  }
-  const std::string temp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return Status::Error(fmt::format("CTRF file {}: cannot open {} for writing; check the "
-                                       "directory exists and is writable",
-                                       path, temp));
-    }
-    out << report.dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(temp, ec);
-      return Status::Error(fmt::format("CTRF file {}: writing {} failed (disk full?)", path, temp));
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    return Status::Error(fmt::format("CTRF file {}: cannot rename {} into place: {}", path, temp,
-                                     ec.message()));
-  }
-  return Status::Ok();
+  Status written = WriteFileAtomically(path, report.dump(2) + "\n");
+  if (!written.ok()) return Status::Error("CTRF file " + path + ": " + written.message());
+  return written;
 }
 
 }  // namespace inferbench::gate

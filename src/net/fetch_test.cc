@@ -17,6 +17,7 @@
 #include "net/client_connection.h"
 #include "net/closed_port.h"
 #include "net/http_server.h"
+#include "net/run_on_loop_for_test.h"
 
 namespace inferbench::net {
 namespace {
@@ -73,18 +74,8 @@ class FetchTest : public ::testing::Test {
     ASSERT_TRUE(listening);
   }
 
-  void RunOnLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    std::future<void> finished = done.get_future();
-    loop_.Post([&] {
-      fn();
-      done.set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      ADD_FAILURE() << "event loop did not run a posted task within 10 s";
-      std::abort();
-    }
-  }
+  void RunOnLoop(const std::function<void()>& fn) { RunOnLoopAndWait(loop_, fn); }
+
 
   // The last request the server saw (copied on the loop thread).
   HttpRequest Seen() {

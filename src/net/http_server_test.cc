@@ -1,4 +1,5 @@
 #include "net/http_server.h"
+#include "net/run_on_loop_for_test.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -229,18 +230,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   // Runs `fn` on the loop thread and waits (bounded) for it.
-  void RunOnLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    std::future<void> finished = done.get_future();
-    loop_.Post([&] {
-      fn();
-      done.set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      ADD_FAILURE() << "event loop did not run a posted task within 10 s";
-      std::abort();  // the posted task references this stack frame
-    }
-  }
+  void RunOnLoop(const std::function<void()>& fn) { RunOnLoopAndWait(loop_, fn); }
+
 
   std::size_t ConnectionCount() {
     std::size_t count = 0;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "net/client_connection.h"
+#include "net/run_on_loop_for_test.h"
 
 namespace inferbench::net {
 namespace {
@@ -160,18 +161,8 @@ class TlsClientTest : public ::testing::Test {
     thread_.join();
   }
 
-  void RunOnLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    std::future<void> finished = done.get_future();
-    loop_.Post([&] {
-      fn();
-      done.set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      ADD_FAILURE() << "event loop did not run a posted task within 10 s";
-      std::abort();
-    }
-  }
+  void RunOnLoop(const std::function<void()>& fn) { RunOnLoopAndWait(loop_, fn); }
+
 
   // Connects to `endpoint` and, once connected, sends a GET.
   void Exchange(const Endpoint& endpoint, TlsTrace& trace) {

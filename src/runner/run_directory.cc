@@ -4,10 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
 
 namespace inferbench::runner {
 
@@ -91,17 +92,7 @@ Status RunDirectory::AppendRecord(const results::RequestRecord& record,
 }
 
 Status RunDirectory::WriteText(const std::string& name, const std::string& text) {
-  const std::string path = dir_ + "/" + name;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) return WriteError(tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Error("cannot write " + path + ": " + ec.message());
-  return Status::Ok();
+  return WriteFileAtomically(dir_ + "/" + name, text);
 }
 
 Status RunDirectory::WriteSummary(const results::RunSummary& summary) {

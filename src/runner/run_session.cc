@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/duration.h"
 #include "evidence/environment.h"
@@ -63,20 +64,6 @@ class SigintFlag {
   struct sigaction previous_int_ {};
   struct sigaction previous_term_ {};
 };
-
-Status WriteFile(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return Status::Error("cannot write " + temp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return Status::Error("cannot rename " + temp + " to " + path + ": " + ec.message());
-  return Status::Ok();
-}
 
 // `inferbench sim` flags from target.sim: the profile, the served model name (the spec's model)
 // and every args entry as --key value.
@@ -238,7 +225,7 @@ RunOutcome ExecuteRun(const RunOptions& options) {
                                {"status", version->status},
                                {"body", parsed.is_discarded() ? nlohmann::json(version->body) : parsed}};
       version_json = version->body;
-      if (Status ok = WriteFile(dir + "/target_version.json", record.dump(2) + "\n"); !ok.ok()) {
+      if (Status ok = WriteFileAtomically(dir + "/target_version.json", record.dump(2) + "\n"); !ok.ok()) {
         return fail(ok.message());
       }
     } else {
@@ -253,11 +240,11 @@ RunOutcome ExecuteRun(const RunOptions& options) {
     if (spec.system.engine.name != "unknown") inputs.engine_name = spec.system.engine.name;
     if (!spec.system.engine.image.empty()) inputs.images["engine"] = spec.system.engine.image;
     evidence::Environment environment = evidence::CaptureEnvironment(inputs);
-    if (Status ok = WriteFile(dir + "/environment.json", environment.ToJson().dump(2) + "\n"); !ok.ok()) {
+    if (Status ok = WriteFileAtomically(dir + "/environment.json", environment.ToJson().dump(2) + "\n"); !ok.ok()) {
       return fail(ok.message());
     }
   }
-  if (Status ok = WriteFile(dir + "/effective_spec.json", EffectiveSpecJson(spec).dump(2) + "\n"); !ok.ok()) {
+  if (Status ok = WriteFileAtomically(dir + "/effective_spec.json", EffectiveSpecJson(spec).dump(2) + "\n"); !ok.ok()) {
     return fail(ok.message());
   }
 
@@ -279,7 +266,10 @@ RunOutcome ExecuteRun(const RunOptions& options) {
     auto probe = net::Fetch("GET", url, "", "", 10'000'000'000, config->sender.target.headers);
     if (probe.ok() && probe->status == 200) metrics_urls.push_back(url);
   }
-  config->metrics_urls = metrics_urls;
+  // The sampler below takes every scrape of a point (before, during, after) and
+  // telemetry::AddToScalars writes prefix_cache_hit_rate from them, so the bench session's own
+  // before/after scrapes would only repeat them.
+  config->metrics_urls.clear();
   config->metrics_auto = false;
   config->run_id = options.run_id;
   config->output_dir = dir;
@@ -383,7 +373,7 @@ RunOutcome ExecuteRun(const RunOptions& options) {
       result.outputs["ctrf_copy"] = options.ctrf_path;
     }
   }
-  if (Status ok = WriteFile(dir + "/run.json", result.ToJson().dump(2) + "\n"); !ok.ok()) {
+  if (Status ok = WriteFileAtomically(dir + "/run.json", result.ToJson().dump(2) + "\n"); !ok.ok()) {
     return fail(ok.message());
   }
   outcome.result = result;

@@ -21,6 +21,7 @@
 #include "net/closed_port.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
+#include "net/run_on_loop_for_test.h"
 
 namespace inferbench::telemetry {
 namespace {
@@ -94,17 +95,9 @@ class SamplerTest : public ::testing::Test {
   }
 
   void RunOnLoop(const std::function<void()>& fn) {
-    std::promise<void> done;
-    std::future<void> finished = done.get_future();
-    loop_.Post([&] {
-      fn();
-      done.set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-      ADD_FAILURE() << "event loop did not run a posted task within 20 s";
-      std::abort();
-    }
+    net::RunOnLoopAndWait(loop_, fn, std::chrono::seconds(20));
   }
+
 
   std::string Url(std::string_view path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
