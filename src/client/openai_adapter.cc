@@ -142,6 +142,11 @@ std::string EndpointPath(const net::Url& base, ApiEndpoint endpoint) {
   return result;
 }
 
+std::string EndpointUrl(const net::Url& base, ApiEndpoint endpoint) {
+  return std::string(base.endpoint.tls ? "https://" : "http://") + base.HostHeader() +
+         EndpointPath(base, endpoint);
+}
+
 std::string RenderHttpRequest(const HttpTarget& target, ApiEndpoint endpoint, std::string_view body,
                               bool streaming) {
   const std::string path = EndpointPath(target.url, endpoint);

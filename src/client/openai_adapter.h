@@ -77,6 +77,9 @@ Status ValidateHttpTarget(const HttpTarget& target);
 // final "/v1" not doubled) + "/v1/chat/completions" or "/v1/completions", then the base's
 // query if it has one. "http://h/openai" → "/openai/v1/chat/completions".
 std::string EndpointPath(const net::Url& base, ApiEndpoint endpoint);
+// The absolute URL of an endpoint (scheme, host and port of the base, then EndpointPath), for
+// one-off requests through net::Fetch (readiness and chat-template probes).
+std::string EndpointUrl(const net::Url& base, ApiEndpoint endpoint);
 
 // One complete HTTP/1.1 request, ready for a single write:
 //   POST <EndpointPath> HTTP/1.1\r\nHost: …\r\nContent-Type: application/json\r\n

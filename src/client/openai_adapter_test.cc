@@ -122,6 +122,13 @@ TEST(ValidateRequestOptionsTest, RejectsWhatRenderingRelies) {
 
 // --- paths and request bytes ---------------------------------------------------------------------
 
+TEST(EndpointUrlTest, KeepsSchemeHostAndPort) {
+  EXPECT_EQ(EndpointUrl(MustParseUrl("http://127.0.0.1:8000/v1"), ApiEndpoint::kChat),
+            "http://127.0.0.1:8000/v1/chat/completions");
+  EXPECT_EQ(EndpointUrl(MustParseUrl("https://h/openai"), ApiEndpoint::kCompletions),
+            "https://h/openai/v1/completions");
+}
+
 TEST(EndpointPathTest, RespectsTheBasePathWithoutDoublingV1) {
   struct Case {
     const char* base;

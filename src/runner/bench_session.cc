@@ -62,10 +62,7 @@ std::optional<int> ProbeChatTemplate(const BenchConfig& config, std::string* not
     if (i) prompt.text += ' ';
     prompt.text += words[static_cast<size_t>(i) % words.size()];
   }
-  // EndpointPath already includes the base URL's path.
-  const net::Url& base = config.sender.target.url;
-  std::string url = fmt::format("{}://{}{}", base.endpoint.tls ? "https" : "http", base.HostHeader(),
-                    client::EndpointPath(base, client::ApiEndpoint::kChat));
+  const std::string url = client::EndpointUrl(config.sender.target.url, client::ApiEndpoint::kChat);
   auto fetched = net::Fetch("POST", url, client::RenderRequestBody(options, prompt),
                             "application/json", kControlTimeoutNs, config.sender.target.headers);
   if (!fetched.ok()) {

@@ -64,9 +64,7 @@ ReadinessResult WaitUntilReady(const ReadinessOptions& options) {
   client::Prompt prompt;
   prompt.text = "Say hello.";
   const std::string body = client::RenderRequestBody(request, prompt);
-  const net::Url& base = options.target.url;
-  const std::string url = fmt::format("{}://{}{}", base.endpoint.tls ? "https" : "http",
-                                      base.HostHeader(), client::EndpointPath(base, options.endpoint));
+  const std::string url = client::EndpointUrl(options.target.url, options.endpoint);
   const int64_t start = SteadyNowNs();
   const int64_t deadline = start + options.window_ns;
   while (true) {
