@@ -22,5 +22,15 @@ void RegisterSpecCommand(CLI::App& app, int* exit_code);
 void RegisterToolsCommand(CLI::App& app, int* exit_code);
 void RegisterGateCommand(CLI::App& app, int* exit_code);
 void RegisterEnvCommand(CLI::App& app, int* exit_code);
+void RegisterRunsCommand(CLI::App& app, int* exit_code);
+void RegisterCompareCommand(CLI::App& app, int* exit_code);
+void RegisterBaselineCommand(CLI::App& app, int* exit_code);
+void RegisterRegressionsCommand(CLI::App& app, int* exit_code);
+void RegisterLineageCommand(CLI::App& app, int* exit_code);
+void RegisterVerifyCommand(CLI::App& app, int* exit_code);
+void RegisterWarehouseCommand(CLI::App& app, int* exit_code);
+// `warehouse retention|export|publish|import-training`, added to the `warehouse` subcommand
+// by RegisterWarehouseCommand.
+void RegisterWarehouseAdminCommands(CLI::App* warehouse, int* exit_code);
 
 }  // namespace inferbench::cli

@@ -19,6 +19,13 @@ int main(int argc, char** argv) {
   inferbench::cli::RegisterToolsCommand(app, &exit_code);
   inferbench::cli::RegisterGateCommand(app, &exit_code);
   inferbench::cli::RegisterEnvCommand(app, &exit_code);
+  inferbench::cli::RegisterRunsCommand(app, &exit_code);
+  inferbench::cli::RegisterCompareCommand(app, &exit_code);
+  inferbench::cli::RegisterBaselineCommand(app, &exit_code);
+  inferbench::cli::RegisterRegressionsCommand(app, &exit_code);
+  inferbench::cli::RegisterLineageCommand(app, &exit_code);
+  inferbench::cli::RegisterVerifyCommand(app, &exit_code);
+  inferbench::cli::RegisterWarehouseCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

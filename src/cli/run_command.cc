@@ -8,17 +8,23 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/store_flags.h"
+#include "core/duration.h"
 #include "core/run_id.h"
 #include "evidence/environment.h"
 #include "results/run_result.h"
 #include "runner/run_session.h"
+#include "spec/digest.h"
 #include "spec/parse.h"
 #include "spec/problem.h"
 #include "spec/validate.h"
+#include "telemetry/hot_metrics.h"
 
 namespace inferbench::cli {
 namespace {
@@ -31,6 +37,14 @@ struct RunFlags {
   bool json = false;
   bool sentinel = false;
   bool quiet = false;
+  int metrics_port = -1;  // -1: no hot metrics server
+  std::string metrics_bind = "127.0.0.1";
+  std::vector<std::string> metrics_labels;  // KEY=VALUE
+  std::string pushgateway;
+  StoreFlags store;
+  bool no_store = false;
+  std::string sign_key;
+  std::string ingest_wait = "10s";
 };
 
 int Fail(const std::string& message) {
@@ -68,7 +82,50 @@ void PrintJudged(std::FILE* out, const results::RunResult& run, double confidenc
   for (const std::string& reason : run.reasons) std::fprintf(out, "  DRAFT: %s\n", reason.c_str());
 }
 
+// The --metrics-label flags as a map; an error names the flag value that is not KEY=VALUE.
+Result<std::map<std::string, std::string>> ParseMetricLabels(const std::vector<std::string>& flags) {
+  std::map<std::string, std::string> labels;
+  for (const std::string& flag : flags) {
+    const size_t eq = flag.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Result<std::map<std::string, std::string>>::Error(
+          "--metrics-label " + flag + ": expected KEY=VALUE, e.g. --metrics-label cluster=prod-eu");
+    }
+    labels[flag.substr(0, eq)] = flag.substr(eq + 1);
+  }
+  return labels;
+}
+
+// The hot metrics' constant labels: the run id and the spec's system description, then the
+// --metrics-label ones (which win).
+std::map<std::string, std::string> HotMetricLabels(const spec::BenchmarkRun& run, const std::string& run_id,
+                                                   const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> labels = {
+      {"run_id", run_id},
+      {"cluster", run.system.cluster.name},
+      {"region", run.system.cluster.region},
+      {"node_pool", run.system.cluster.node_pool},
+      {"scheduler_path", run.system.cluster.scheduler_path},
+      {"gpu_model", run.system.hardware.gpu},
+  };
+  for (auto it = labels.begin(); it != labels.end();) {
+    it = it->second.empty() ? labels.erase(it) : std::next(it);
+  }
+  for (const auto& [key, value] : extra) labels[key] = value;
+  return labels;
+}
+
 int RunRunCommand(const RunFlags& f) {
+  // Hot metrics flags are checked before anything is read or started.
+  Result<std::map<std::string, std::string>> extra_labels = ParseMetricLabels(f.metrics_labels);
+  if (!extra_labels.ok()) return Fail(extra_labels.status().message());
+  if (Status valid = telemetry::ValidateLabels(*extra_labels); !valid.ok()) {
+    return Fail("--metrics-label " + valid.message());
+  }
+  if (f.metrics_port < -1 || f.metrics_port > 65535) {
+    return Fail("--metrics-port " + std::to_string(f.metrics_port) + ": expected 0..65535 (0 = any free port)");
+  }
+
   std::string text;
   {
     std::ifstream in(f.spec_path, std::ios::binary);
@@ -89,9 +146,38 @@ int RunRunCommand(const RunFlags& f) {
   }
 
   runner::RunOptions options;
+  options.run_id = NewRunId();
+
+  telemetry::HotMetrics hot;
+  const bool hot_metrics = f.metrics_port >= 0 || !f.pushgateway.empty();
+  if (hot_metrics) {
+    telemetry::HotMetricsOptions hot_options;
+    hot_options.port = f.metrics_port;
+    hot_options.bind = f.metrics_bind;
+    hot_options.labels = HotMetricLabels(parsed.run, options.run_id, *extra_labels);
+    hot_options.pushgateway_url = f.pushgateway;
+    hot_options.case_id_for_point = [digest = spec::WorkloadSpecDigest(parsed.run)](std::string_view point) {
+      return spec::BenchmarkCaseId(digest, point);
+    };
+    hot_options.on_note = [quiet = f.quiet](const std::string& note) {
+      if (!quiet) std::fprintf(stderr, "note: %s\n", note.c_str());
+    };
+    if (Status started = hot.Start(std::move(hot_options)); !started.ok()) {
+      return Fail(started.message());
+    }
+    if (!f.quiet && !hot.url().empty()) std::fprintf(stderr, "note: hot metrics on %s\n", hot.url().c_str());
+    options.on_record = [&hot](const results::RequestRecord& record) { hot.OnRecord(record); };
+  }
+
+  auto ingest_wait = ParseDurationNs(f.ingest_wait);
+  if (!ingest_wait.ok()) return Fail("--ingest-wait " + f.ingest_wait + ": " + ingest_wait.status().message());
+  options.store = !f.no_store;
+  options.evidence_root = f.store.evidence;
+  options.warehouse_path = f.store.warehouse;
+  options.sign_key_file = f.sign_key;
+  options.ingest_wait_ns = *ingest_wait;
   options.spec = parsed.run;
   options.spec_text = text;
-  options.run_id = NewRunId();
   options.output_dir = f.output_dir;
   options.sim = f.sim;
   options.executable = SelfExecutable();
@@ -102,6 +188,7 @@ int RunRunCommand(const RunFlags& f) {
   std::FILE* table = f.json ? stderr : stdout;
   bool header = false;
   options.on_point = [&](const results::PointSummary& p) {
+    if (hot_metrics) hot.OnPoint(p);
     if (f.quiet) return;
     if (!header) {
       std::fprintf(table, "%-16s %3s %6s %5s %12s %10s %10s %10s\n", "point", "rep", "n", "err",
@@ -130,6 +217,7 @@ int RunRunCommand(const RunFlags& f) {
   };
 
   runner::RunOutcome outcome = runner::ExecuteRun(options);
+  hot.Stop();  // the last push, before the summary lines
   const bool judged = !outcome.result.run_id.empty() || !outcome.result.points.empty();
   if (!f.quiet && judged) {
     PrintJudged(table, outcome.result, parsed.run.measurement.confidence_level);
@@ -163,6 +251,22 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--json", f->json, "Print the judged result (inferbench.run/v1) as JSON on stdout");
   cmd->add_flag("--sentinel", f->sentinel, "Print the JSON between ===INFERBENCH-RESULT-BEGIN/END=== lines");
   cmd->add_flag("--quiet", f->quiet, "No tables, notes or progress");
+  cmd->add_option("--metrics-port", f->metrics_port,
+                  "Serve live Prometheus metrics of the run on this port (0 = any free port)");
+  cmd->add_option("--metrics-bind", f->metrics_bind, "Address the --metrics-port server binds (default 127.0.0.1)");
+  cmd->add_option("--metrics-label", f->metrics_labels,
+                  "KEY=VALUE constant label of the hot metrics (repeatable; allowlisted keys only)")
+      ->allow_extra_args(false);
+  AddStoreFlags(cmd, &f->store);
+  cmd->add_flag("--no-store", f->no_store,
+                "Keep only the run directory: no evidence store, no warehouse ingest");
+  cmd->add_option("--sign-key", f->sign_key,
+                  "Sign the run's manifest with this Ed25519 private key (PEM); overrides spec.provenance");
+  cmd->add_option("--ingest-wait", f->ingest_wait,
+                  "How long to wait for the warehouse's writer lock before leaving the run for a later "
+                  "`warehouse ingest` (default 10s)");
+  cmd->add_option("--pushgateway", f->pushgateway,
+                  "Also PUT the hot metrics to this Prometheus Pushgateway every 5 s (http://host:port)");
   cmd->callback([f, exit_code] { *exit_code = RunRunCommand(*f); });
 }
 

@@ -316,6 +316,7 @@ class Session {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       Status written = dir_.AppendRecord(record, times);
+      if (config_.on_record) config_.on_record(record);
       if (!written.ok() && write_error_.empty()) {
         write_error_ = written.message();
         failed = true;

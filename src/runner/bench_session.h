@@ -51,6 +51,9 @@ struct BenchConfig {
   // warnings to the finished point in `after`. Runs on the calling thread.
   std::function<void(const load::LoadPlan& plan)> before_point;
   std::function<void(const load::LoadPlan& plan, results::PointSummary& point)> after_point;
+  // Called with every finished request (warmup included) as it is appended to requests.jsonl,
+  // on a load worker's thread under the session's lock: keep it short (hot metrics counters).
+  std::function<void(const results::RequestRecord& record)> on_record;
 };
 
 struct BenchOutcome {

@@ -16,13 +16,16 @@
 #include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/home.h"
 #include "evidence/environment.h"
+#include "evidence/signing.h"
 #include "gate/ctrf.h"
 #include "gate/evaluate.h"
 #include "gate/gate_table.h"
 #include "net/client_connection.h"
 #include "runner/bench_session.h"
 #include "runner/judge.h"
+#include "runner/persist.h"
 #include "runner/readiness.h"
 #include "runner/sim_child.h"
 #include "runner/spec_config.h"
@@ -139,12 +142,6 @@ class TelemetryLog {
 
 }  // namespace
 
-std::string DefaultRunsDirectory() {
-  const char* home = std::getenv("INFERBENCH_HOME");
-  if (home && *home) return std::string(home) + "/runs";
-  return "./.inferbench/runs";
-}
-
 RunOutcome ExecuteRun(const RunOptions& options) {
   RunOutcome outcome;
   auto note = [&](const std::string& text) {
@@ -156,6 +153,23 @@ RunOutcome ExecuteRun(const RunOptions& options) {
     return outcome;
   };
   spec::BenchmarkRun spec = options.spec;
+  PersistOptions persist;
+  persist.evidence_root = EvidenceRootFor(spec, options.evidence_root);
+  persist.warehouse_path = WarehousePathFor(spec, options.warehouse_path);
+  persist.harness_version = options.harness_version;
+  persist.sign = spec.provenance.sign || !options.sign_key_file.empty();
+  persist.key_file = options.sign_key_file.empty() ? spec.provenance.key_file : options.sign_key_file;
+  persist.lock_wait_ns = options.ingest_wait_ns;
+  if (options.store && persist.sign) {
+    // A bad key is found before anything is measured, not after.
+    const std::string source = options.sign_key_file.empty() ? "spec.provenance.keyFile" : "--sign-key";
+    if (persist.key_file.empty()) {
+      return fail("spec.provenance.sign is true but no key file is given: set spec.provenance.keyFile "
+                  "or pass --sign-key PEM (an Ed25519 private key: `openssl genpkey -algorithm ed25519`)");
+    }
+    auto key = evidence::PublicKeyHexFromPem(persist.key_file);
+    if (!key.ok()) return fail(source + ": " + key.status().message());
+  }
   outcome.output_dir = options.output_dir.empty() ? DefaultRunsDirectory() + "/" + options.run_id
                                                   : options.output_dir;
   const std::string dir = outcome.output_dir;
@@ -275,6 +289,7 @@ RunOutcome ExecuteRun(const RunOptions& options) {
   config->output_dir = dir;
   config->progress = options.progress;
   config->effective_spec_yaml = options.spec_text;
+  config->on_record = options.on_record;
   std::vector<telemetry::TimedScrape> point_scrapes;
   if (!metrics_urls.empty()) {
     config->before_point = [&](const load::LoadPlan& plan) {
@@ -377,6 +392,16 @@ RunOutcome ExecuteRun(const RunOptions& options) {
     return fail(ok.message());
   }
   outcome.result = result;
+
+  // Keep it: evidence store + warehouse. A failure here loses nothing (the run directory stays)
+  // and does not change the measured outcome; it is reported.
+  if (options.store) {
+    PersistOutcome kept = PersistRun(dir, options.run_id, persist);
+    for (const std::string& line : kept.notes) note(line);
+    if (!kept.error.empty()) note(kept.error);
+    outcome.manifest_digest = kept.manifest_digest;
+    outcome.ingested = kept.ingested;
+  }
 
   if (measured.target_lost) {
     outcome.exit_code = 2;

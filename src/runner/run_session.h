@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "results/request_record.h"
 #include "results/run_result.h"
 #include "results/summary.h"
 #include "spec/benchmark_run.h"
@@ -35,6 +36,15 @@ struct RunOptions {
   // Called with each finished point × replicate and with each note the run makes on the way.
   std::function<void(const results::PointSummary&)> on_point;
   std::function<void(const std::string&)> on_note;
+  // Where the run is kept (runner/persist.h): "" = the spec's sinks when declared, else
+  // $INFERBENCH_HOME. `store` false keeps only the run directory.
+  bool store = true;
+  std::string evidence_root;
+  std::string warehouse_path;
+  std::string sign_key_file;            // overrides spec.provenance.keyFile and turns signing on
+  int64_t ingest_wait_ns = 10'000'000'000;  // bounded wait for the warehouse's writer lock
+  // Called with every finished request on a load worker's thread (see BenchConfig::on_record).
+  std::function<void(const results::RequestRecord&)> on_record;
 };
 
 struct RunOutcome {
@@ -45,11 +55,10 @@ struct RunOutcome {
   results::RunResult result;  // judged, with gate outcomes
   std::string gate_table;     // the console table of the gate ("" without constraints)
   int64_t cold_start_ns = -1;
+  std::string manifest_digest;  // artifact_manifest_digest ("" when not stored)
+  bool ingested = false;        // the run is in the warehouse
 };
 
 RunOutcome ExecuteRun(const RunOptions& options);
-
-// The directory runs go to by default: $INFERBENCH_HOME/runs, else ./.inferbench/runs.
-std::string DefaultRunsDirectory();
 
 }  // namespace inferbench::runner
