@@ -92,14 +92,14 @@ int main(int argc, char** argv) {
     const std::string where = fmt::format("WHERE t.run_id = '{}'", run_id);
     const std::string range = fmt::format("range(1, {}) r(i)", runs);
     std::vector<std::string> statements = {
-        fmt::format("INSERT INTO benchmark_run_fact SELECT * REPLACE ({} AS run_id, started_at - to_minutes(i) AS "
+        fmt::format("INSERT INTO benchmark_run_fact SELECT t.* REPLACE ({} AS run_id, started_at - to_minutes(i) AS "
                     "started_at, ended_at - to_minutes(i) AS ended_at) FROM benchmark_run_fact t, {} {}",
                     clone, range, where),
-        fmt::format("INSERT INTO artifact_lineage_dim SELECT * REPLACE ({} AS run_id) FROM artifact_lineage_dim t, {} {}",
+        fmt::format("INSERT INTO artifact_lineage_dim SELECT t.* REPLACE ({} AS run_id) FROM artifact_lineage_dim t, {} {}",
                     clone, range, where),
     };
     for (const char* table : {"serving_outcome_fact", "serving_replicate_fact", "request_fact", "telemetry_slice_fact"}) {
-      statements.push_back(fmt::format("INSERT INTO {0} SELECT * REPLACE ({1} AS run_id) FROM {0} t, {2} {3}",
+      statements.push_back(fmt::format("INSERT INTO {0} SELECT t.* REPLACE ({1} AS run_id) FROM {0} t, {2} {3}",
                                        table, clone, range, where));
     }
     for (const std::string& sql : statements) {
@@ -123,11 +123,15 @@ int main(int argc, char** argv) {
     auto start = Clock::now();
     auto db = warehouse::Database::Open(path, {});
     if (!db.ok()) return Die(db.status().message());
+    const double open_ms = Ms(start);
     auto data = warehouse::LoadRunData(**db, {other, run_id});
     if (!data.ok()) return Die(data.status().message());
+    const double load_ms = Ms(start) - open_ms;
     auto compared = warehouse::CompareRuns(*data, {});
     if (!compared.ok()) return Die(compared.status().message());
     compare_ms.push_back(Ms(start));
+    std::printf("  round %d: compare = open %.1f + load %.1f + judge %.1f ms\n", k + 1, open_ms, load_ms,
+                compare_ms.back() - open_ms - load_ms);
 
     start = Clock::now();
     auto db2 = warehouse::Database::Open(path, {});

@@ -106,6 +106,10 @@ CREATE TABLE IF NOT EXISTS artifact_lineage_dim (
   artifact_manifest_digest VARCHAR, signed BOOLEAN, artifact_count INTEGER,
   manifest VARCHAR /* the manifest JSON */, report_refs VARCHAR /* JSON array */);
 
+-- Lookups by run (compare, lineage, runs show) on warehouses of many runs.
+CREATE INDEX IF NOT EXISTS serving_outcome_fact_run ON serving_outcome_fact (run_id);
+CREATE INDEX IF NOT EXISTS serving_replicate_fact_run ON serving_replicate_fact (run_id);
+
 CREATE TABLE IF NOT EXISTS baseline (
   name VARCHAR NOT NULL, workload_spec_digest VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
   created_at TIMESTAMP, PRIMARY KEY (name, workload_spec_digest));
