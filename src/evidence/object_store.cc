@@ -178,6 +178,8 @@ class ObjectWriter {
   }
 
   void Abandon() { ::unlink(temp_.c_str()); }
+  // Where Commit moves the object when the name is known only after writing (PutFile).
+  void MoveTo(std::string final_path) { final_ = std::move(final_path); }
 
  private:
   Status Compress(std::string_view bytes, ZSTD_EndDirective mode) {
@@ -207,24 +209,6 @@ class ObjectWriter {
   std::unique_ptr<Buffer> out_;
 };
 
-// Hashes a whole file in one streaming pass.
-Result<std::string> HashFile(const std::string& path, int64_t* size) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Status::Error(fmt::format("cannot read {}: {}", path, Errno()));
-  Sha256 hasher;
-  Buffer buffer(kReadChunk);
-  int64_t total = 0;
-  for (;;) {
-    ssize_t n = ReadSome(fd.get(), buffer);
-    if (n < 0) return Status::Error(fmt::format("cannot read {}: {}", path, Errno()));
-    if (n == 0) break;
-    hasher.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-    total += n;
-  }
-  *size = total;
-  return hasher.FinishHex();
-}
-
 }  // namespace
 
 ObjectStore::ObjectStore(std::string root) : root_(std::move(root)) {}
@@ -243,7 +227,7 @@ bool ObjectStore::Has(std::string_view digest) const {
 
 namespace {
 
-// Creates <root> (with its parents), <root>/objects and <root>/objects/ab.
+// Creates <root> (with its parents), <root>/objects and, for a digest, <root>/objects/ab.
 Status PrepareDirectories(const std::string& root, std::string_view digest) {
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
@@ -252,11 +236,9 @@ Status PrepareDirectories(const std::string& root, std::string_view digest) {
                                      "root is writable, or choose another with --evidence)",
                                      root, ec.message()));
   }
-  for (const std::string& dir :
-       {root + "/objects", fmt::format("{}/objects/{}", root, digest.substr(0, 2))}) {
-    if (Status s = MakeDirectory(dir); !s.ok()) return s;
-  }
-  return Status::Ok();
+  if (Status s = MakeDirectory(root + "/objects"); !s.ok()) return s;
+  if (digest.empty()) return Status::Ok();
+  return MakeDirectory(fmt::format("{}/objects/{}", root, digest.substr(0, 2)));
 }
 
 }  // namespace
@@ -277,36 +259,43 @@ Result<std::string> ObjectStore::Put(std::string_view bytes) {
 }
 
 Result<std::string> ObjectStore::PutFile(const std::string& path, int64_t* size) {
-  // Pass 1 names the object, so a file already stored costs one read and no compression. Pass 2
-  // compresses and hashes again: the object always holds exactly the bytes its name says, even
-  // if the file changed in between (then it is an error).
-  int64_t total = 0;
-  Result<std::string> digest = HashFile(path, &total);
-  if (!digest.ok()) return digest;
-  if (size) *size = total;
-  if (Has(*digest)) return digest;
-  if (Status s = PrepareDirectories(root_, *digest); !s.ok()) return s;
-
+  // One pass: compress into a temporary file under objects/ while hashing, then name it by the
+  // digest. A file already stored (dedup) costs the same pass, and the temporary file is dropped;
+  // a run's files are new in the common case, so none is read twice.
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Status::Error(fmt::format("cannot read {}: {}", path, Errno()));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::Error(fmt::format("cannot read {}: {}", path, Errno()));
+  const int64_t total = static_cast<int64_t>(st.st_size);
+  if (Status s = PrepareDirectories(root_, ""); !s.ok()) return s;
   ObjectWriter writer;
-  if (Status s = writer.Open(ObjectPath(*digest), total); !s.ok()) return s;
+  if (Status s = writer.Open(root_ + "/objects/incoming", total); !s.ok()) return s;
+  const auto changed = [&] {
+    writer.Abandon();
+    return Status::Error(fmt::format(
+        "{} changed while it was being stored; store a run only after it has finished", path));
+  };
   Buffer buffer(kReadChunk);
   for (;;) {
     ssize_t n = ReadSome(fd.get(), buffer);
     if (n < 0) return Status::Error(fmt::format("cannot read {}: {}", path, Errno()));
     if (n == 0) break;
+    // More bytes than the size pledged in the frame header: the file grew.
+    if (writer.written() + n > total) return changed();
     if (Status s = writer.Write(std::string_view(buffer.data(), static_cast<size_t>(n))); !s.ok()) {
       return s;
     }
   }
-  Result<std::string> second = writer.Finish();
-  if (!second.ok()) return second.status();
-  if (*second != *digest || writer.written() != total) {
+  if (writer.written() != total) return changed();
+  Result<std::string> digest = writer.Finish();
+  if (!digest.ok()) return digest.status();
+  if (size) *size = total;
+  if (Has(*digest)) {
     writer.Abandon();
-    return Status::Error(fmt::format(
-        "{} changed while it was being stored; store a run only after it has finished", path));
+    return digest;
   }
+  if (Status s = PrepareDirectories(root_, *digest); !s.ok()) return s;
+  writer.MoveTo(ObjectPath(*digest));
   if (Status s = writer.Commit(); !s.ok()) return s;
   return digest;
 }
