@@ -29,6 +29,9 @@ void RegisterRegressionsCommand(CLI::App& app, int* exit_code);
 void RegisterLineageCommand(CLI::App& app, int* exit_code);
 void RegisterVerifyCommand(CLI::App& app, int* exit_code);
 void RegisterWarehouseCommand(CLI::App& app, int* exit_code);
+void RegisterReportCommand(CLI::App& app, int* exit_code);
+void RegisterServeCommand(CLI::App& app, int* exit_code);
+void RegisterMcpCommand(CLI::App& app, int* exit_code);
 // `warehouse retention|export|publish|import-training`, added to the `warehouse` subcommand
 // by RegisterWarehouseCommand.
 void RegisterWarehouseAdminCommands(CLI::App* warehouse, int* exit_code);

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   inferbench::cli::RegisterLineageCommand(app, &exit_code);
   inferbench::cli::RegisterVerifyCommand(app, &exit_code);
   inferbench::cli::RegisterWarehouseCommand(app, &exit_code);
+  inferbench::cli::RegisterReportCommand(app, &exit_code);
+  inferbench::cli::RegisterServeCommand(app, &exit_code);
+  inferbench::cli::RegisterMcpCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,6 +20,7 @@
 #include "evidence/environment.h"
 #include "results/run_result.h"
 #include "runner/run_session.h"
+#include "runner/spec_config.h"
 #include "spec/digest.h"
 #include "spec/parse.h"
 #include "spec/problem.h"
@@ -141,6 +142,10 @@ int RunRunCommand(const RunFlags& f) {
     if (!p.warning || !f.quiet) std::fprintf(stderr, "%s\n", spec::FormatProblem(p, f.spec_path).c_str());
   }
   if (errors) return Fail(f.spec_path + " has errors (above); `inferbench spec validate " + f.spec_path + "` lists them");
+  // The dataset and tokenizer files, read once: their content enters the workload digest (and
+  // the hot metrics' case ids below).
+  auto files = runner::ResolveWorkloadFiles(parsed.run);
+  if (!files.ok()) return Fail(f.spec_path + ": " + files.status().message());
   if (f.sim && !parsed.run.target.sim) {
     if (!f.quiet) std::fprintf(stderr, "note: the spec has no target.sim; using the default simulator profile\n");
   }
@@ -177,6 +182,7 @@ int RunRunCommand(const RunFlags& f) {
   options.sign_key_file = f.sign_key;
   options.ingest_wait_ns = *ingest_wait;
   options.spec = parsed.run;
+  options.files = files.value();
   options.spec_text = text;
   options.output_dir = f.output_dir;
   options.sim = f.sim;
@@ -221,6 +227,7 @@ int RunRunCommand(const RunFlags& f) {
   const bool judged = !outcome.result.run_id.empty() || !outcome.result.points.empty();
   if (!f.quiet && judged) {
     PrintJudged(table, outcome.result, parsed.run.measurement.confidence_level);
+    if (!outcome.capacity_line.empty()) std::fprintf(table, "%s\n", outcome.capacity_line.c_str());
     if (!outcome.gate_table.empty()) std::fprintf(table, "\n%s", outcome.gate_table.c_str());
     if (parsed.run.constraints.empty()) std::fprintf(table, "gate: no constraints declared\n");
   }
@@ -232,6 +239,7 @@ int RunRunCommand(const RunFlags& f) {
   }
   if ((f.json || f.sentinel) && judged) {
     nlohmann::json out = outcome.result.ToJson();
+    if (!outcome.capacity.is_null()) out["capacity"] = outcome.capacity;
     if (f.sentinel) std::printf("===INFERBENCH-RESULT-BEGIN===\n");
     std::printf("%s\n", out.dump(f.sentinel ? -1 : 2).c_str());
     if (f.sentinel) std::printf("===INFERBENCH-RESULT-END===\n");

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "core/duration.h"
+#include "runner/spec_config.h"
 #include "spec/spec.h"
 
 namespace inferbench::cli {
@@ -43,10 +44,30 @@ void PrintProblems(std::FILE* out, const std::string& path,
   }
 }
 
+// Reads the dataset and tokenizer files of a valid spec (their content enters the digest); a
+// file that cannot be read becomes one more error, at the key that names it.
+void ResolveFiles(spec::ParseOutcome& outcome) {
+  if (!outcome.ok()) return;
+  auto files = runner::ResolveWorkloadFiles(outcome.run);
+  if (files.ok()) return;
+  std::string message = files.status().message();
+  std::string path = "spec.workload.dataset";
+  for (const char* key : {"spec.workload.dataset", "spec.workload.tokenizer"}) {
+    const std::string prefix = std::string(key) + ": ";
+    if (message.rfind(prefix, 0) == 0) {
+      path = key;
+      message = message.substr(prefix.size());
+    }
+  }
+  auto line = outcome.run.lines.find(path);
+  outcome.problems.push_back({path, line == outcome.run.lines.end() ? 0 : line->second, message, false});
+}
+
 // Loads and validates; on errors prints them (text on stderr, or the JSON document) and returns
 // false.
 bool LoadValid(const SpecFlags& f, spec::ParseOutcome& outcome) {
   outcome = spec::LoadAndValidateBenchmarkRun(f.path);
+  ResolveFiles(outcome);
   if (outcome.ok()) return true;
   if (f.json) {
     std::printf("%s\n", nlohmann::json({{"spec", f.path},
@@ -64,6 +85,7 @@ bool LoadValid(const SpecFlags& f, spec::ParseOutcome& outcome) {
 
 int RunValidate(const SpecFlags& f) {
   spec::ParseOutcome outcome = spec::LoadAndValidateBenchmarkRun(f.path);
+  ResolveFiles(outcome);
   const size_t warnings = spec::CountWarnings(outcome.problems);
   const size_t errors = outcome.problems.size() - warnings;
   if (f.json) {
@@ -119,6 +141,35 @@ std::string Indent(const std::string& text, const std::string& prefix) {
     start = end + 1;
   }
   return out;
+}
+
+// What a sweep or search will do, in words (its levels are decided during the run); "" for other
+// load types.
+std::string CapacityPlanText(const spec::BenchmarkRun& run) {
+  const spec::Load& load = run.workload.load;
+  if (load.type == "sweep") {
+    return fmt::format(
+        "Sweep of {} points: concurrency=1 (synchronous) and concurrency={} (every request in "
+        "flight, at most maxConcurrency {}) first; then {} open-loop rates evenly between their "
+        "achieved request rates, decided during the run.",
+        load.points, spec::SweepThroughputConcurrency(load), load.max_concurrency, load.points - 2);
+  }
+  if (load.type == "search") {
+    auto bounds = spec::ParseSearchSlo(load.slo);
+    const double target =
+        bounds.ok() ? spec::SearchAttainmentTarget(load.attainment, bounds.value()) : 0;
+    std::string first = load.low ? fmt::format("low {} first", *load.low)
+                        : load.high ? fmt::format("high {} first", *load.high)
+                                    : fmt::format("start at {}, doubling or halving", load.start);
+    return fmt::format(
+        "Search over {} for the highest level where at least {} of the requests meet every bound "
+        "of {}: {}, then bisection until (high - low) / low <= {} or {} levels are measured{}. "
+        "Requests per level: {}.",
+        load.over, target, load.slo, first, load.resolution, load.max_points,
+        load.over == "concurrency" ? fmt::format(" (levels up to {})", load.max_concurrency) : "",
+        load.requests_per_level);
+  }
+  return "";
 }
 
 int RunExplain(const SpecFlags& f) {
@@ -200,6 +251,12 @@ int RunExplain(const SpecFlags& f) {
           {"estimate_basis", estimate.basis}}},
         {"rules", rule_rows},
         {"problems", ProblemsJson(outcome.problems)}};
+    if (!run.workload.dataset.synthetic()) {
+      out["dataset"] = {{"digest", run.workload.dataset_digest}, {"items", run.workload.dataset_items}};
+    }
+    if (!run.workload.tokenizer.empty()) out["tokenizer_digest"] = run.workload.tokenizer_digest;
+    const std::string capacity = CapacityPlanText(run);
+    if (!capacity.empty()) out["plan"]["capacity"] = capacity;
     std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;
   }
@@ -219,6 +276,15 @@ int RunExplain(const SpecFlags& f) {
   for (const PointRow& r : rows) {
     out += fmt::format("  {:<20} {:>10} {:>10} {:>8}  {}\n", r.point, r.level, r.requests, r.warmup,
                        spec::BenchmarkCaseId(digest, r.point).substr(0, 16));
+  }
+  if (!run.workload.dataset.synthetic()) {
+    out += fmt::format("  dataset: {} with {} {} (content {})\n", run.workload.dataset.type,
+                       run.workload.dataset_items,
+                       run.workload.dataset.multi_turn_kind() ? "conversations" : "requests",
+                       run.workload.dataset_digest.value("content_digest", std::string("-")));
+  }
+  if (const std::string capacity = CapacityPlanText(run); !capacity.empty()) {
+    out += "  " + capacity + "\n";
   }
   out += "Execution order:\n";
   if (m.order == "sequential") {

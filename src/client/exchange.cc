@@ -105,8 +105,11 @@ ResponseExchange::ResponseExchange(bool streaming, ChunkDecoder* shared_decoder)
       own_decoder_(shared_decoder ? nullptr : std::make_unique<ChunkDecoder>()),
       decoder_(shared_decoder ? shared_decoder : own_decoder_.get()) {}
 
-void ResponseExchange::Reset(bool streaming, size_t expected_token_events) {
+void ResponseExchange::Reset(bool streaming, size_t expected_token_events, bool collect_text) {
   streaming_ = streaming;
+  collect_text_ = collect_text;
+  text_.clear();
+  reasoning_.clear();
   http_.Reset();
   sse_.Reset();
   chunk_.Clear();
@@ -196,7 +199,8 @@ bool ResponseExchange::keep_alive() const {
   return progress_ == Progress::kComplete && http_.keep_alive();
 }
 
-void ResponseExchange::Finalize(results::RequestRecord* record, std::vector<int64_t>* token_times) {
+void ResponseExchange::Finalize(results::RequestRecord* record, std::vector<int64_t>* token_times,
+                                std::string* text, std::string* reasoning) {
   record->t_first_ns = t_first_ns_;
   record->t_second_ns = t_second_ns_;
   record->t_last_ns = t_last_ns_;
@@ -220,6 +224,14 @@ void ResponseExchange::Finalize(results::RequestRecord* record, std::vector<int6
   }
   token_times->clear();
   std::swap(*token_times, token_times_);
+  if (text != nullptr) {
+    text->clear();
+    std::swap(*text, text_);
+  }
+  if (reasoning != nullptr) {
+    reasoning->clear();
+    std::swap(*reasoning, reasoning_);
+  }
 }
 
 // --- parsing callbacks ---------------------------------------------------------------------------
@@ -285,7 +297,10 @@ void ResponseExchange::OnEvent(const SseEvent& event) {
     SetError(ErrorClass::kStreamError, "error event: " + QuoteBody(event.data));
     return;
   }
-  if (chunk_.token_carrying()) RecordTokenEvent(read_ns_);
+  if (chunk_.token_carrying()) {
+    RecordTokenEvent(read_ns_);
+    if (collect_text_) CollectText();
+  }
   TakeChunkMetadata();
 }
 
@@ -300,6 +315,13 @@ void ResponseExchange::RecordTokenEvent(int64_t ns) {
   last_token_read_seq_ = read_seq_;
   ++token_events_;
   token_times_.push_back(ns);
+}
+
+void ResponseExchange::CollectText() {
+  for (const ChoiceUpdate& choice : chunk_.choices) {
+    text_.append(choice.content);
+    reasoning_.append(choice.reasoning);
+  }
 }
 
 void ResponseExchange::TakeChunkMetadata() {
@@ -345,7 +367,10 @@ void ResponseExchange::CompleteWholeJson(int64_t ns) {
     SetError(ErrorClass::kStreamError, DescribeError(chunk_));
     return;
   }
-  if (chunk_.token_carrying()) RecordTokenEvent(ns);
+  if (chunk_.token_carrying()) {
+    RecordTokenEvent(ns);
+    if (collect_text_) CollectText();
+  }
   TakeChunkMetadata();
 }
 

@@ -76,7 +76,9 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
 
   // Prepares for the next request; keeps every buffer's capacity. `expected_token_events`
   // reserves room for the token times (e.g. max_tokens) so a stream does not grow them.
-  void Reset(bool streaming, size_t expected_token_events = 0);
+  // `collect_text`: keep the generated text (content, and reasoning separately) for
+  // Finalize's text outputs; off, nothing is copied.
+  void Reset(bool streaming, size_t expected_token_events = 0, bool collect_text = false);
 
   // Feeds one read, stamped `read_ns` (REQUIRES: not decreasing from call to call). Sets
   // *consumed to the bytes that belong to this response: less than bytes.size() only when the
@@ -105,7 +107,11 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
   // receives every token-carrying event's read time (its old content is dropped). May be called
   // before the response ended (timeout, cancellation) to keep what was measured so far; then
   // the caller sets the error class. Call once per request; Reset before the next.
-  void Finalize(results::RequestRecord* record, std::vector<int64_t>* token_times);
+  // With collect_text (Reset), *text receives the generated content (chat delta.content or
+  // message.content, completions text) of every choice in arrival order and *reasoning the
+  // reasoning text; both are cleared otherwise. Either may be null.
+  void Finalize(results::RequestRecord* record, std::vector<int64_t>* token_times,
+                std::string* text = nullptr, std::string* reasoning = nullptr);
 
  private:
   enum class BodyMode {
@@ -121,6 +127,7 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
   void OnEvent(const SseEvent& event) override;
 
   void RecordTokenEvent(int64_t ns);
+  void CollectText();
   void TakeChunkMetadata();
   // Ends the response at `ns` after its body completed.
   void CompleteBody(int64_t ns);
@@ -156,6 +163,9 @@ class ResponseExchange final : private HttpResponseSink, private SseEventSink {
   int64_t token_events_ = 0;
   int64_t same_read_gaps_ = 0;
   std::vector<int64_t> token_times_;
+  bool collect_text_ = false;
+  std::string text_;
+  std::string reasoning_;
   int64_t prompt_tokens_ = -1;
   int64_t completion_tokens_ = -1;
   int64_t cached_tokens_ = -1;

@@ -462,6 +462,53 @@ TEST(ResponseExchangeTest, ResetGivesAFreshMeasurement) {
   EXPECT_EQ(first.token_times, second.token_times);
 }
 
+TEST(ResponseExchangeTest, CollectTextKeepsTheGeneratedContentOnlyWhenAsked) {
+  ResponseExchange exchange(true);
+  const std::string bytes = ChatStream().bytes;
+  exchange.Reset(true, 0, /*collect_text=*/true);
+  size_t consumed = 0;
+  exchange.Feed(bytes, 5, &consumed);
+  RequestRecord record;
+  std::vector<int64_t> times;
+  std::string text = "stale", reasoning = "stale";
+  exchange.Finalize(&record, &times, &text, &reasoning);
+  EXPECT_EQ(text, " Hello world!");
+  EXPECT_EQ(reasoning, "");
+
+  // Off (the default): nothing is kept, and the outputs are cleared.
+  exchange.Reset(true);
+  exchange.Feed(bytes, 6, &consumed);
+  text = "stale";
+  exchange.Finalize(&record, &times, &text, nullptr);
+  EXPECT_EQ(text, "");
+}
+
+TEST(ResponseExchangeTest, CollectTextReadsReasoningAndWholeBodies) {
+  const std::string reasoning_event =
+      "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
+      "{\"reasoning_content\":\"think\"},\"finish_reason\":null}]}\n\n";
+  const RawResponse raw = Chunked(kChatHead, {reasoning_event, kChatContent1, kDone});
+  ResponseExchange exchange(true);
+  exchange.Reset(true, 0, true);
+  size_t consumed = 0;
+  exchange.Feed(raw.bytes, 1, &consumed);
+  RequestRecord record;
+  std::vector<int64_t> times;
+  std::string text, reasoning;
+  exchange.Finalize(&record, &times, &text, &reasoning);
+  EXPECT_EQ(text, " Hello");
+  EXPECT_EQ(reasoning, "think");
+
+  const std::string response = WithLength(
+      "HTTP/1.1 200 OK", "application/json",
+      R"({"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant",)"
+      R"("content":"Whole answer"},"finish_reason":"stop"}]})");
+  exchange.Reset(false, 0, true);
+  exchange.Feed(response, 2, &consumed);
+  exchange.Finalize(&record, &times, &text, &reasoning);
+  EXPECT_EQ(text, "Whole answer");
+}
+
 TEST(ResponseExchangeTest, NonStreamingBodyIsOneEventAtItsCompletion) {
   const std::string body =
       R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m",)"

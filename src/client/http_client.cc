@@ -83,7 +83,8 @@ void HttpClient::Start(Request* request, Connection* connection) {
   request->state = RequestState::kOnConnection;
   request->connection = connection;
   connection->request = request;
-  connection->exchange.Reset(options_.streaming, options_.expected_token_events);
+  connection->exchange.Reset(options_.streaming, options_.expected_token_events,
+                             options_.collect_text);
   // Only a reused connection can meet the keep-alive race, so only then is a copy kept.
   const bool may_retry = connection->reused && request->retries == 0;
   std::string bytes;
@@ -120,7 +121,8 @@ void HttpClient::ServeWaiting() {
 void HttpClient::Abort(Request* request, ErrorClass error_class, const std::string& message) {
   Outcome outcome;
   if (Connection* connection = request->connection) {
-    connection->exchange.Finalize(&outcome.record, &outcome.token_times);
+    connection->exchange.Finalize(&outcome.record, &outcome.token_times, &outcome.text,
+                                  &outcome.reasoning_text);
     connection->request = nullptr;
     request->connection = nullptr;
     DropConnection(connection);
@@ -319,7 +321,8 @@ void HttpClient::OnClosed(Connection* connection, const Status& status) {
 void HttpClient::FinishOnConnection(Connection* connection, bool reusable) {
   Request* request = connection->request;
   Outcome outcome;
-  connection->exchange.Finalize(&outcome.record, &outcome.token_times);
+  connection->exchange.Finalize(&outcome.record, &outcome.token_times, &outcome.text,
+                                &outcome.reasoning_text);
   connection->request = nullptr;
   request->connection = nullptr;
   if (reusable) {

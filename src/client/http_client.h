@@ -44,6 +44,9 @@ struct ClientOptions {
   size_t max_connections = 0;
   // Room reserved for each request's token times (e.g. max_tokens), so streams do not grow it.
   size_t expected_token_events = 0;
+  // Keep each response's generated text in Outcome::text / reasoning_text (multi-turn history
+  // from the real answers, tokenizer counting of output tokens). Off: no text is copied.
+  bool collect_text = false;
 };
 
 class HttpClient {
@@ -54,6 +57,10 @@ class HttpClient {
     // (request_id, point, t_sched_ns, requested lengths, …) is left for the caller to set.
     results::RequestRecord record;
     std::vector<int64_t> token_times;  // arrival time of each token-carrying event
+    // With ClientOptions::collect_text: the generated content and reasoning text as they
+    // arrived (what was received so far for a failed request); empty otherwise.
+    std::string text;
+    std::string reasoning_text;
   };
   using DoneCallback = std::function<void(Outcome&&)>;
 

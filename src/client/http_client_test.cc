@@ -207,6 +207,24 @@ TEST_F(HttpClientTest, StreamingRequestIsMeasured) {
   });
 }
 
+TEST_F(HttpClientTest, CollectTextPutsTheAnswerInTheOutcome) {
+  StartServer();
+  ClientOptions options;
+  options.collect_text = true;
+  StartClient(options);
+  const HttpClient::Outcome outcome = SendAndWait(Request());
+  ExpectStreamMeasured(outcome);
+  EXPECT_EQ(outcome.text, "One two three");
+  EXPECT_EQ(outcome.reasoning_text, "");
+}
+
+TEST_F(HttpClientTest, NoTextWithoutCollectText) {
+  StartServer();
+  StartClient();
+  const HttpClient::Outcome outcome = SendAndWait(Request());
+  EXPECT_EQ(outcome.text, "");
+}
+
 TEST_F(HttpClientTest, KeepAliveReusesOneConnectionForSequentialRequests) {
   StartServer();
   StartClient();

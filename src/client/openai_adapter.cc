@@ -58,6 +58,19 @@ Status ValidateRequestOptions(const RequestOptions& options, const Prompt& promp
     return Status::Error(
         "prompts given as token ids need the completions endpoint; chat takes text only");
   }
+  if (!prompt.messages.empty()) {
+    if (options.endpoint != ApiEndpoint::kChat) {
+      return Status::Error(
+          "prompts given as chat messages need the chat endpoint; for completions join them "
+          "into one text prompt");
+    }
+    for (size_t i = 0; i < prompt.messages.size(); ++i) {
+      if (prompt.messages[i].role.empty()) {
+        return Status::Error("chat message " + std::to_string(i) +
+                             " has an empty role; use system, user or assistant");
+      }
+    }
+  }
   if (!options.extra_body_json.empty()) {
     OrderedJson extra = ParseExtraBody(options.extra_body_json);
     if (!extra.is_object()) {
@@ -77,10 +90,21 @@ std::string RenderRequestBody(const RequestOptions& options, const Prompt& promp
   OrderedJson body = OrderedJson::object();
   body["model"] = options.model;
   if (options.endpoint == ApiEndpoint::kChat) {
-    OrderedJson message = OrderedJson::object();
-    message["role"] = "user";
-    message["content"] = prompt.text;
-    body["messages"] = OrderedJson::array({std::move(message)});
+    OrderedJson messages = OrderedJson::array();
+    if (prompt.messages.empty()) {
+      OrderedJson message = OrderedJson::object();
+      message["role"] = "user";
+      message["content"] = prompt.text;
+      messages.push_back(std::move(message));
+    } else {
+      for (const ChatMessage& given : prompt.messages) {
+        OrderedJson message = OrderedJson::object();
+        message["role"] = given.role;
+        message["content"] = given.content;
+        messages.push_back(std::move(message));
+      }
+    }
+    body["messages"] = std::move(messages);
     body["max_completion_tokens"] = options.max_tokens;
   } else if (!prompt.ids.empty()) {
     body["prompt"] = prompt.ids;

@@ -27,10 +27,19 @@ enum class ApiEndpoint { kChat, kCompletions };
 // "chat" or "completions".
 std::string_view ApiEndpointName(ApiEndpoint endpoint);
 
+// One chat message as a dataset gives it ("system", "user", "assistant", …; sent as written).
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
 struct Prompt {
   std::string text;
   // Token ids (--prompt-format ids): completions only, sent as `prompt: [ids]` instead of text.
   std::vector<uint32_t> ids;
+  // Chat only: when non-empty, the body's `messages` are these, in order and as given (text is
+  // then ignored); when empty, chat sends text as one user message.
+  std::vector<ChatMessage> messages = {};  // (initialised: Prompt{text, ids} stays warning-free)
 };
 
 struct RequestOptions {
@@ -49,11 +58,13 @@ struct RequestOptions {
 
 // Checks what RenderRequestBody relies on: max_tokens >= 1, 0 <= min_tokens <= max_tokens,
 // extra_body_json empty or a JSON object that does not set `stream` (streaming is
-// RequestOptions::stream: the response reader must know it), ids only with completions.
+// RequestOptions::stream: the response reader must know it), ids only with completions,
+// messages only with chat (each with a non-empty role).
 // Messages name the option and say what to do.
 Status ValidateRequestOptions(const RequestOptions& options, const Prompt& prompt);
 
-// The JSON body. Chat: {"model", "messages": [{"role": "user", "content": text}],
+// The JSON body. Chat: {"model", "messages": [{"role": "user", "content": text}] (or
+// prompt.messages as given, each {"role", "content"}),
 // "max_completion_tokens", "max_tokens", "stream", "stream_options", "temperature", "seed",
 // "min_tokens", "ignore_eos"} — both max fields carry max_tokens, so servers that know only
 // one of them still stop there. Completions: {"model", "prompt": text or [ids], "max_tokens",

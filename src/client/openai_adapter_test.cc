@@ -96,6 +96,29 @@ TEST(RenderRequestBodyTest, InvalidUtf8InThePromptIsReplacedNotThrown) {
   EXPECT_THAT(body, HasSubstr("\"content\":\"a\xEF\xBF\xBD" "b\""));
 }
 
+TEST(RenderRequestBodyTest, ChatMessagesAreSentAsGivenInOrder) {
+  Prompt prompt;
+  prompt.text = "ignored when messages are given";
+  prompt.messages = {
+      {"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello."}, {"user", "And \"now\"?"}};
+  EXPECT_EQ(RenderRequestBody(ChatOptions(), prompt),
+            R"({"model":"llama-3-8b","messages":[{"role":"system","content":"Be brief."},)"
+            R"({"role":"user","content":"Hi"},{"role":"assistant","content":"Hello."},)"
+            R"({"role":"user","content":"And \"now\"?"}],)"
+            R"("max_completion_tokens":128,"max_tokens":128,"stream":true,)"
+            R"("stream_options":{"include_usage":true},"seed":42,"ignore_eos":true})");
+}
+
+TEST(ValidateRequestOptionsTest, MessagesNeedChatAndRoles) {
+  Prompt prompt;
+  prompt.messages = {{"user", "x"}};
+  EXPECT_TRUE(ValidateRequestOptions(ChatOptions(), prompt).ok());
+  EXPECT_THAT(ValidateRequestOptions(CompletionsOptions(), prompt).message(),
+              HasSubstr("chat endpoint"));
+  prompt.messages.push_back({"", "y"});
+  EXPECT_THAT(ValidateRequestOptions(ChatOptions(), prompt).message(), HasSubstr("message 1"));
+}
+
 TEST(ValidateRequestOptionsTest, RejectsWhatRenderingRelies) {
   RequestOptions options = ChatOptions();
   EXPECT_TRUE(ValidateRequestOptions(options, Prompt{"x", {}}).ok());

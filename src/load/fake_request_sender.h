@@ -42,6 +42,10 @@ class FakeRequestSender final : public RequestSender {
     const uint64_t id = next_id_++;
     results::RequestRecord record;
     record.request_id = (request.warmup ? "w" : "m") + std::to_string(request.index);
+    if (request.session >= 0) {
+      record.session = "s" + std::to_string(request.session);
+      record.turn = request.turn;
+    }
     record.t_send_ns = now;
     const int64_t end = now + (outcome.synchronous ? 0 : outcome.latency_ns);
     record.error_class = outcome.error;

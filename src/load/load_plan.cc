@@ -11,6 +11,56 @@ namespace {
 
 Status Invalid(const std::string& why) { return Status::Error("load plan: " + why); }
 
+Status ValidateTrace(const LoadPlan& plan) {
+  if (!plan.trace_offsets_ns || plan.trace_offsets_ns->empty()) {
+    return Invalid("trace replay needs trace_offsets_ns (one send offset per trace entry)");
+  }
+  const std::vector<int64_t>& offsets = *plan.trace_offsets_ns;
+  if (plan.requests > static_cast<int64_t>(offsets.size())) {
+    return Invalid("requests (" + std::to_string(plan.requests) + ") exceeds the trace's " +
+                   std::to_string(offsets.size()) + " entries");
+  }
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    if (offsets[i] < 0 || (i > 0 && offsets[i] < offsets[i - 1])) {
+      return Invalid("trace_offsets_ns[" + std::to_string(i) +
+                     "] must be >= 0 and not earlier than the entry before it");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateSessions(const LoadPlan& plan) {
+  if (plan.concurrency < 1) return Invalid("sessions (concurrency) must be >= 1");
+  if (!plan.session_turns || plan.session_turns->empty()) {
+    return Invalid("multi-turn sessions need session_turns (the turn count of each conversation)");
+  }
+  for (size_t i = 0; i < plan.session_turns->size(); ++i) {
+    if ((*plan.session_turns)[i] < 1) {
+      return Invalid("session_turns[" + std::to_string(i) + "] must be >= 1");
+    }
+  }
+  if (plan.session_delays_ns) {
+    if (plan.session_delays_ns->size() != plan.session_turns->size()) {
+      return Invalid("session_delays_ns must have one row per conversation (" +
+                     std::to_string(plan.session_turns->size()) + "), not " +
+                     std::to_string(plan.session_delays_ns->size()));
+    }
+    for (size_t i = 0; i < plan.session_delays_ns->size(); ++i) {
+      const std::vector<int64_t>& row = (*plan.session_delays_ns)[i];
+      if (row.size() != static_cast<size_t>((*plan.session_turns)[i])) {
+        return Invalid("session_delays_ns[" + std::to_string(i) + "] must have " +
+                       std::to_string((*plan.session_turns)[i]) + " entries (one per turn)");
+      }
+      for (int64_t delay : row) {
+        if (delay < 0) {
+          return Invalid("session_delays_ns[" + std::to_string(i) + "] has a negative delay");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status LoadPlan::Validate() const {
@@ -32,6 +82,8 @@ Status LoadPlan::Validate() const {
   if (duration_ns < 0 || grace_ns < 0 || ramp_up_ns < 0) {
     return Invalid("duration, grace and ramp-up must not be negative");
   }
+  if (mode == Mode::kTrace) return ValidateTrace(*this);
+  if (mode == Mode::kSessions) return ValidateSessions(*this);
   if (requests < 0 && duration_ns == 0) {
     return Invalid("a point needs a request count or a duration to stop");
   }

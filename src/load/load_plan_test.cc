@@ -90,3 +90,52 @@ TEST(LevelPlanTest, SetsModeLevelAndCanonicalPoint) {
 
 }  // namespace
 }  // namespace inferbench::load
+
+namespace inferbench::load {
+namespace {
+
+TEST(LoadPlanTest, TraceNeedsOrderedOffsetsCoveringTheRequests) {
+  LoadPlan plan;
+  plan.mode = LoadPlan::Mode::kTrace;
+  plan.point = "trace";
+  EXPECT_NE(plan.Validate().message().find("trace_offsets_ns"), std::string::npos);
+  plan.trace_offsets_ns = std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{0, 5, 5, 9});
+  EXPECT_TRUE(plan.Validate().ok()) << plan.Validate().message();  // -1: the whole trace
+  EXPECT_TRUE(plan.open_loop());
+  plan.requests = 4;
+  EXPECT_TRUE(plan.Validate().ok());
+  plan.requests = 5;
+  EXPECT_NE(plan.Validate().message().find("4 entries"), std::string::npos);
+  plan.requests = 2;
+  plan.trace_offsets_ns = std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{0, 9, 5});
+  EXPECT_NE(plan.Validate().message().find("trace_offsets_ns[2]"), std::string::npos);
+}
+
+TEST(LoadPlanTest, SessionsNeedTurnCountsAndMatchingDelays) {
+  LoadPlan plan;
+  plan.mode = LoadPlan::Mode::kSessions;
+  plan.concurrency = 2;
+  plan.point = "sessions=2";
+  EXPECT_NE(plan.Validate().message().find("session_turns"), std::string::npos);
+  plan.session_turns = std::make_shared<std::vector<int>>(std::vector<int>{2, 1});
+  EXPECT_TRUE(plan.Validate().ok()) << plan.Validate().message();
+  EXPECT_FALSE(plan.open_loop());
+  plan.session_delays_ns = std::make_shared<std::vector<std::vector<int64_t>>>(
+      std::vector<std::vector<int64_t>>{{0, 10}, {0}});
+  EXPECT_TRUE(plan.Validate().ok());
+  plan.session_delays_ns = std::make_shared<std::vector<std::vector<int64_t>>>(
+      std::vector<std::vector<int64_t>>{{0, 10}, {0, 1}});
+  EXPECT_NE(plan.Validate().message().find("session_delays_ns[1]"), std::string::npos);
+  plan.session_delays_ns = std::make_shared<std::vector<std::vector<int64_t>>>(
+      std::vector<std::vector<int64_t>>{{0, -1}, {0}});
+  EXPECT_NE(plan.Validate().message().find("negative"), std::string::npos);
+  plan.session_delays_ns.reset();
+  plan.session_turns = std::make_shared<std::vector<int>>(std::vector<int>{2, 0});
+  EXPECT_NE(plan.Validate().message().find("session_turns[1]"), std::string::npos);
+  plan.session_turns = std::make_shared<std::vector<int>>(std::vector<int>{1});
+  plan.concurrency = 0;
+  EXPECT_FALSE(plan.Validate().ok());
+}
+
+}  // namespace
+}  // namespace inferbench::load

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -263,6 +264,15 @@ void AddOpenLoopRate(const PointData& p, PointSummary& summary) {
   const double offered =
       last_sched > first_sched ? intervals / Seconds(last_sched - first_sched) : nominal;
   SetScalarIfRegistered(summary, "offered_rate_req_s", offered);
+  if (p.options.plan.mode == LoadPlan::Mode::kTrace) {
+    if (offered > 0 && achieved < kUnstableShare * offered) {
+      summary.warnings.push_back(fmt::format(
+          "unstable: achieved {:.4g} req/s is below 95 % of the trace's {:.4g} req/s; the "
+          "server or the in-flight cap could not keep up with the trace",
+          achieved, offered));
+    }
+    return;
+  }
   if (achieved < kUnstableShare * offered) {
     summary.warnings.push_back(fmt::format(
         "unstable: achieved {:.4g} req/s is below 95 % of the offered {:.4g} req/s (nominal "
@@ -343,6 +353,52 @@ void AddQualityOfService(const PointData& p, PointSummary& summary) {
   }
 }
 
+// Trace replay: sends later than the trace by more than the threshold make the point degraded.
+void MarkDegradedTrace(const PointData& p, PointSummary& summary) {
+  if (p.options.plan.mode != LoadPlan::Mode::kTrace) return;
+  const auto it = summary.distributions.find("schedule_lag_ms");
+  if (it == summary.distributions.end()) return;
+  const std::optional<double> p99 = it->second.Get(results::Stat::kP99);
+  if (!p99 || *p99 <= kDegradedLagP99Ms) return;
+  summary.degraded = true;
+  summary.degraded_reason = fmt::format(
+      "schedule lag p99 {:.1f} ms exceeds {:.0f} ms: requests were sent later than the trace's "
+      "times (client saturated or in-flight cap reached), so this point does not replay the "
+      "trace's load",
+      *p99, kDegradedLagP99Ms);
+  summary.warnings.push_back("degraded: " + summary.degraded_reason);
+}
+
+// Multi-turn: TTFT and request counts by turn number, conversations cut short by failures.
+void AddTurnMetrics(const PointData& p, PointSummary& summary) {
+  std::map<std::string, std::vector<double>> ttft_by_turn;
+  std::map<std::string, int64_t> requests_by_turn;
+  std::set<std::string> aborted;
+  bool multi_turn = false;
+  for (const RequestRecord* r : p.sent) {
+    if (r->turn < 0) continue;
+    multi_turn = true;
+    ++requests_by_turn[results::TurnRequestsMetricName(r->turn)];
+    if (!r->ok() && r->error_class != ErrorClass::kCancelled) aborted.insert(r->session);
+  }
+  if (!multi_turn) return;
+  for (size_t i : p.completed) {
+    const RequestRecord& r = p.records[i];
+    if (r.turn < 0) continue;
+    std::vector<double>& values = ttft_by_turn[results::TurnTtftMetricName(r.turn)];
+    if (auto v = r.TtftMs()) values.push_back(*v);
+  }
+  for (auto& [name, values] : ttft_by_turn) SetDistribution(summary, name, std::move(values));
+  for (const auto& [name, count] : requests_by_turn) {
+    SetScalar(summary, name, static_cast<double>(count));
+  }
+  SetScalar(summary, "sessions_aborted", static_cast<double>(aborted.size()));
+  if (p.options.session_turns_skipped) {
+    SetScalar(summary, "session_turns_skipped",
+              static_cast<double>(*p.options.session_turns_skipped));
+  }
+}
+
 // Per-second slices from first_send; the last one holds the last completion.
 void FillTimeslices(PointSummary& summary, const std::vector<const RequestRecord*>& sent,
                     const std::vector<TokenEvent>& events, int64_t first_send,
@@ -414,6 +470,8 @@ results::PointSummary ComputePointSummary(const std::vector<RequestRecord>& reco
   AddDistributions(p, summary);
   AddThroughput(p, summary);
   AddOpenLoopRate(p, summary);
+  MarkDegradedTrace(p, summary);
+  AddTurnMetrics(p, summary);
   AddQualityOfService(p, summary);
   FillTimeslices(summary, p.sent, p.events, p.first_send, p.last_completion,
                  options.anchor_steady_ns);

@@ -29,6 +29,17 @@
 // requests, (sent − 1) / (last t_sched − first t_sched): for constant arrivals that is the
 // nominal rate, and for Poisson or gamma arrivals it removes the seed's sampling noise (≈ 1/√n),
 // which would otherwise mark healthy short points unstable.
+//
+// Trace replay (kTrace) is open loop: schedule_lag_ms (t_send − t_sched, p50/p99 among its
+// stats) is reported, and a point whose schedule lag p99 exceeds kDegradedLagP99Ms is marked
+// degraded (PointSummary::degraded, the reason also a warning): the client did not send at the
+// trace's times, so the point does not measure the trace's load.
+//
+// Multi-turn points (records with turn >= 0): ttft_turn_<n>_ms distributions over completed
+// requests and requests_turn_<n> counts of sent measured requests, by 1-based turn number n
+// (results::TurnTtftMetricName; turns 9 and later pooled as "9plus"), only for turn numbers that
+// occur; sessions_aborted = sessions with a failed (not cancelled) measured turn; and
+// session_turns_skipped when the caller passes it (PointScheduler::session_turns_skipped()).
 #pragma once
 
 #include <cstdint>
@@ -57,7 +68,12 @@ struct PointMetricsOptions {
   int gpu_count = 0;
   bool ignore_eos = false;       // requests asked for exactly output_tokens_requested tokens
   int64_t anchor_steady_ns = 0;  // the run clock's origin (summary.json anchor.steady_ns)
+  // Multi-turn: PointScheduler::session_turns_skipped() of this point; absent: not reported.
+  std::optional<int64_t> session_turns_skipped;
 };
+
+// A trace point whose schedule lag p99 is above this is degraded.
+inline constexpr double kDegradedLagP99Ms = 50;
 
 // records: every record of the point and replicate, warmup included, in any order.
 // token_times: empty when token times were not recorded, else exactly one entry per record (same

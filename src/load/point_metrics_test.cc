@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -450,6 +451,131 @@ TEST(PointMetricsTest, SummaryRoundTripsThroughJson) {
   Result<PointSummary> back = PointSummary::FromJson(s.ToJson(), "point");
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->ToJson(), s.ToJson());
+}
+
+}  // namespace
+}  // namespace inferbench::load
+
+namespace inferbench::load {
+namespace {
+
+PointMetricsOptions TraceOptions() {
+  PointMetricsOptions options;
+  options.plan.mode = LoadPlan::Mode::kTrace;
+  options.plan.point = "trace";
+  options.plan.trace_offsets_ns = std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{0});
+  options.anchor_steady_ns = kBase;
+  return options;
+}
+
+// n trace requests 100 ms apart, each sent `lag_ms(i)` late.
+template <typename Lag>
+PointBuilder TracePoint(int n, Lag lag_ms) {
+  PointBuilder b;
+  for (int i = 0; i < n; ++i) {
+    const int64_t sched = i * 100;
+    const int64_t send = sched + lag_ms(i);
+    RequestRecord& r = b.Ok(send, {send + 20, send + 30}, send + 31, 2);
+    r.t_sched_ns = PointBuilder::At(sched);
+  }
+  return b;
+}
+
+TEST(TracePointTest, ReportsScheduleLagAndIsNotDegradedWhenOnTime) {
+  PointBuilder b = TracePoint(100, [](int i) { return i % 10 == 0 ? 3 : 0; });
+  const PointSummary s = ComputePointSummary(b.records, b.token_times, TraceOptions());
+  const DistributionSummary& lag = s.distributions.at("schedule_lag_ms");
+  EXPECT_EQ(lag.n, 100);
+  EXPECT_DOUBLE_EQ(lag.p50, 0);
+  EXPECT_DOUBLE_EQ(lag.max, 3);
+  EXPECT_FALSE(s.degraded);
+  EXPECT_TRUE(s.degraded_reason.empty());
+  EXPECT_EQ(s.distributions.count("ttft_sched_ms"), 1u);
+  for (const std::string& w : s.warnings) EXPECT_THAT(w, ::testing::Not(HasSubstr("unstable")));
+  EXPECT_FALSE(s.ToJson().contains("degraded"));
+}
+
+TEST(TracePointTest, LagP99AboveFiftyMsMarksThePointDegraded) {
+  // 3 of 100 requests 80 ms late: p99 is above 50 ms, p50 is 0.
+  PointBuilder b = TracePoint(100, [](int i) { return i >= 97 ? 80 : 0; });
+  const PointSummary s = ComputePointSummary(b.records, b.token_times, TraceOptions());
+  EXPECT_GT(s.distributions.at("schedule_lag_ms").p99, kDegradedLagP99Ms);
+  EXPECT_DOUBLE_EQ(s.distributions.at("schedule_lag_ms").p50, 0);
+  EXPECT_TRUE(s.degraded);
+  EXPECT_THAT(s.degraded_reason, HasSubstr("schedule lag p99"));
+  EXPECT_THAT(s.warnings, Contains(HasSubstr("degraded:")));
+  EXPECT_EQ(s.ToJson()["degraded"], true);
+}
+
+TEST(TracePointTest, RateModeIsNeverMarkedDegraded) {
+  PointBuilder b = TracePoint(100, [](int i) { return i >= 90 ? 80 : 0; });
+  PointMetricsOptions options = OpenOptions(10);
+  const PointSummary s = ComputePointSummary(b.records, b.token_times, options);
+  EXPECT_GT(s.distributions.at("schedule_lag_ms").p99, kDegradedLagP99Ms);
+  EXPECT_FALSE(s.degraded);
+}
+
+PointMetricsOptions SessionOptions() {
+  PointMetricsOptions options = ClosedOptions(2);
+  options.plan.mode = LoadPlan::Mode::kSessions;
+  options.plan.point = "sessions=2";
+  options.plan.session_turns = std::make_shared<std::vector<int>>(std::vector<int>{12});
+  return options;
+}
+
+TEST(SessionPointTest, TtftAndRequestCountsByTurnNumber) {
+  PointBuilder b;
+  // Two conversations; turn k's TTFT is 10·(k+1) ms; conversation "b" has 11 turns.
+  int64_t t = 0;
+  for (const char* session : {"a", "b"}) {
+    const int turns = session[0] == 'a' ? 3 : 11;
+    for (int turn = 0; turn < turns; ++turn) {
+      const int64_t ttft = 10 * (turn + 1);
+      RequestRecord& r = b.Ok(t, {t + ttft, t + ttft + 5}, t + ttft + 6, 2);
+      r.session = session;
+      r.turn = turn;
+      t += 200;
+    }
+  }
+  // A failed turn ends conversation "c"; a cancelled one does not count as aborted.
+  RequestRecord& failed = b.Failed(t, t + 5, ErrorClass::kHttp5xx);
+  failed.session = "c";
+  failed.turn = 1;
+  RequestRecord& cancelled = b.Failed(t, t + 5, ErrorClass::kCancelled);
+  cancelled.session = "d";
+  cancelled.turn = 0;
+  PointMetricsOptions options = SessionOptions();
+  options.session_turns_skipped = 4;
+  const PointSummary s = ComputePointSummary(b.records, b.token_times, options);
+
+  EXPECT_EQ(s.distributions.at("ttft_turn_1_ms").n, 2);
+  EXPECT_DOUBLE_EQ(s.distributions.at("ttft_turn_1_ms").mean, 10);
+  EXPECT_DOUBLE_EQ(s.distributions.at("ttft_turn_3_ms").mean, 30);
+  EXPECT_EQ(s.distributions.at("ttft_turn_4_ms").n, 1);
+  // Turns 9, 10 and 11 (record turns 8..10) are pooled.
+  EXPECT_EQ(s.distributions.at("ttft_turn_9plus_ms").n, 3);
+  EXPECT_DOUBLE_EQ(s.distributions.at("ttft_turn_9plus_ms").mean, 100);
+  EXPECT_EQ(s.scalars.at("requests_turn_1"), 3);  // a, b and the cancelled d
+  EXPECT_EQ(s.scalars.at("requests_turn_2"), 3);  // a, b and the failed c
+  EXPECT_EQ(s.scalars.at("requests_turn_9plus"), 3);
+  EXPECT_EQ(s.scalars.at("sessions_aborted"), 1);
+  EXPECT_EQ(s.scalars.at("session_turns_skipped"), 4);
+  for (const auto& [name, value] : s.scalars) {
+    EXPECT_NE(results::FindMetric(name), nullptr) << name;
+  }
+  for (const auto& [name, value] : s.distributions) {
+    EXPECT_TRUE(results::ParseMetricPath(name + ".p99").ok()) << name;
+  }
+}
+
+TEST(SessionPointTest, SingleRequestPointsHaveNoTurnMetrics) {
+  PointBuilder b;
+  b.Ok(0, {10, 20}, 21, 2);
+  b.Ok(5, {15, 25}, 26, 2);
+  const PointSummary s = ComputePointSummary(b.records, b.token_times, ClosedOptions(2));
+  EXPECT_EQ(s.scalars.count("sessions_aborted"), 0u);
+  EXPECT_EQ(s.distributions.count("ttft_turn_1_ms"), 0u);
+  EXPECT_FALSE(s.degraded);
 }
 
 }  // namespace

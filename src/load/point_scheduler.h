@@ -15,6 +15,21 @@
 // t_sched then includes the wait (coordinated-omission correction), and t_send − t_sched is the
 // schedule lag. ramp_up_ns does not apply.
 //
+// Trace replay (kTrace): measured request i is due at measured start + trace_offsets_ns[i]
+// (t_sched = that time) and then handled exactly like an open-loop arrival: FIFO wait under
+// max_inflight, schedule lag, duration stop, unsent() for arrivals still waiting at the stop.
+// Warmup as in rate mode (never from the trace's timing).
+//
+// Multi-turn sessions (kSessions): `concurrency` slots; a slot takes the next conversation c
+// (0, 1, 2, … in the order slots ask), sends its turn 0 at once (slot i first starts
+// ramp_up_ns · i / N after the phase starts), and sends turn k when turn k−1 completed plus
+// session_delays_ns[c mod size][k]; after the last turn it takes the next conversation. Each
+// request carries {session = c, turn = k}; t_sched = t_send. A failed turn (any error class)
+// ends its conversation: its later turns are never sent and count in session_turns_skipped()
+// (and the conversation in sessions_aborted(), unless it was cancelled). `requests` limits the
+// conversations started; duration_ns stops new conversations and turns (the turns of cut
+// conversations count in unsent()).
+//
 // Stop: requests mode issues exactly `requests` measured requests and waits for all of them.
 // Duration mode sends nothing new once duration_ns has passed since the measured phase began
 // (arrivals still waiting for a slot are dropped and counted in unsent()); in-flight requests get
@@ -33,6 +48,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "load/arrival_schedule.h"
 #include "load/executor.h"
@@ -69,7 +85,13 @@ class PointScheduler {
   int64_t warmup_issued() const { return warmup_issued_; }
   int64_t measured_issued() const { return measured_issued_; }
   // Open loop: arrivals that were due but never sent (waiting for a slot when the point stopped).
+  // Sessions: turns of conversations cut by the stop (duration, interrupt) that were not sent.
   int64_t unsent() const { return unsent_; }
+  // Sessions: conversations begun; those ended early by a failed (not cancelled) turn; turns
+  // never sent because an earlier turn of their conversation failed.
+  int64_t conversations_started() const { return conversations_started_; }
+  int64_t sessions_aborted() const { return sessions_aborted_; }
+  int64_t session_turns_skipped() const { return session_turns_skipped_; }
 
  private:
   enum class Phase { kIdle, kWarmup, kMeasured, kDone };
@@ -88,8 +110,25 @@ class PointScheduler {
   // waiting open-loop arrivals). Never recurses into the sender: when called from inside Send
   // (a synchronous completion) it re-runs itself from a posted callback instead.
   void Refill();
-  void Issue(int64_t t_sched_ns, bool warmup);
-  void OnComplete(const ScheduledRequest& request, results::RequestRecord&& record);
+  void RefillSessions();
+  // Sends `request` (its index is assigned here); `slot` is the session slot, or -1.
+  void Issue(ScheduledRequest request, int slot = -1);
+  void OnComplete(const ScheduledRequest& request, int slot, results::RequestRecord&& record);
+
+  // Sessions.
+  struct SessionSlot {
+    int64_t conversation = -1;  // -1: between conversations
+    int next_turn = 0;
+    int turns = 0;
+    bool in_flight = false;
+  };
+  void StartSessions(int64_t start_ns);
+  void SlotReady(int slot);
+  void OnTurnComplete(int slot, const ScheduledRequest& request, bool ok, bool cancelled);
+  void EndConversation(SessionSlot& slot);
+  bool MayStartConversation() const;
+  int TurnsOf(int64_t conversation) const;
+  int64_t DelayOf(int64_t conversation, int turn) const;
   bool MayIssueMeasured() const;
   bool AllIssued() const;
   void StopIssuing();
@@ -123,6 +162,15 @@ class PointScheduler {
   bool arrivals_done_ = false;               // no further arrival will be scheduled
   std::deque<int64_t> waiting_;              // intended times of arrivals waiting for a slot
   int64_t unsent_ = 0;
+  int64_t trace_next_ = 0;  // trace: the next entry to schedule
+
+  std::vector<SessionSlot> slots_;
+  std::deque<int> ready_slots_;  // slots whose next send (turn or new conversation) is due
+  int pending_slot_starts_ = 0;  // ramp-up: slots not started yet
+  int64_t active_conversations_ = 0;
+  int64_t conversations_started_ = 0;
+  int64_t sessions_aborted_ = 0;
+  int64_t session_turns_skipped_ = 0;
 };
 
 }  // namespace inferbench::load

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -410,6 +411,262 @@ TEST(LifetimeTest, DestroyingTheSchedulerFromOnDoneIsSafe) {
   executor.RunUntilIdle();  // the grace timer outlives the scheduler and must do nothing
   EXPECT_TRUE(done);
   EXPECT_EQ(scheduler, nullptr);
+}
+
+}  // namespace
+}  // namespace inferbench::load
+
+namespace inferbench::load {
+namespace {
+
+LoadPlan Trace(std::vector<int64_t> offsets_ms, int64_t requests = -1) {
+  LoadPlan plan;
+  plan.mode = LoadPlan::Mode::kTrace;
+  plan.requests = requests;
+  plan.point = "trace";
+  auto offsets = std::make_shared<std::vector<int64_t>>();
+  for (int64_t ms : offsets_ms) offsets->push_back(ms * kMs);
+  plan.trace_offsets_ns = std::move(offsets);
+  return plan;
+}
+
+LoadPlan Sessions(int concurrency, std::vector<int> turns, int64_t requests = -1) {
+  LoadPlan plan;
+  plan.mode = LoadPlan::Mode::kSessions;
+  plan.concurrency = concurrency;
+  plan.requests = requests;
+  plan.point = "sessions=" + std::to_string(concurrency);
+  plan.session_turns = std::make_shared<std::vector<int>>(std::move(turns));
+  return plan;
+}
+
+// --- trace replay --------------------------------------------------------------------------------
+
+TEST(TraceTest, SendsAtTheTraceOffsetsExactly) {
+  Harness h(Trace({0, 5, 5, 100, 1000}), [](const ScheduledRequest&) { return After(1 * kMs); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 5u);
+  const int64_t offsets[] = {0, 5, 5, 100, 1000};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(h.sender.sent[i].request.index, i);
+    EXPECT_EQ(h.sender.sent[i].request.t_sched_ns, h.start_ns + offsets[i] * kMs) << i;
+    EXPECT_EQ(h.sender.sent[i].t_send_ns, h.start_ns + offsets[i] * kMs) << i;
+    EXPECT_EQ(h.sender.sent[i].request.session, -1);
+  }
+  ASSERT_EQ(h.records.size(), 5u);
+  for (const RequestRecord& r : h.records) EXPECT_EQ(*r.ScheduleLagMs(), 0.0);
+  EXPECT_EQ(h.done_calls, 1);
+  EXPECT_EQ(h.scheduler->unsent(), 0);
+}
+
+TEST(TraceTest, ArrivalsDoNotWaitForCompletionsWithoutACap) {
+  Harness h(Trace({0, 10, 20}), [](const ScheduledRequest&) { return After(1 * kS); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 3u);
+  EXPECT_EQ(h.sender.sent[2].t_send_ns, h.start_ns + 20 * kMs);
+  EXPECT_EQ(h.sender.max_in_flight, 3);
+}
+
+TEST(TraceTest, RequestsReplaysTheFirstEntries) {
+  Harness h(Trace({0, 1, 2, 3, 4}, 3), [](const ScheduledRequest&) { return After(kMs); });
+  h.Run();
+  EXPECT_EQ(h.sender.sent.size(), 3u);
+  EXPECT_EQ(h.scheduler->measured_issued(), 3);
+}
+
+TEST(TraceTest, FullSlotsMakeSendsLateWithTheTraceTimeKept) {
+  LoadPlan plan = Trace({0, 10, 20, 30});
+  plan.max_inflight = 1;
+  Harness h(plan, [](const ScheduledRequest&) { return After(25 * kMs); });
+  h.Run();
+  ASSERT_EQ(h.records.size(), 4u);
+  const int64_t sched[] = {0, 10, 20, 30};
+  const int64_t send[] = {0, 25, 50, 75};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(h.records[i].t_sched_ns, h.start_ns + sched[i] * kMs) << i;
+    EXPECT_EQ(h.records[i].t_send_ns, h.start_ns + send[i] * kMs) << i;
+    EXPECT_DOUBLE_EQ(*h.records[i].ScheduleLagMs(), static_cast<double>(send[i] - sched[i]));
+  }
+  EXPECT_EQ(h.sender.max_in_flight, 1);
+}
+
+TEST(TraceTest, DurationStopsTheReplay) {
+  LoadPlan plan = Trace({0, 1000, 2000, 3000, 4000, 5000});
+  plan.duration_ns = 3500 * kMs;
+  Harness h(plan, [](const ScheduledRequest&) { return After(10 * kMs); });
+  h.Run();
+  EXPECT_EQ(h.sender.sent.size(), 4u);
+  EXPECT_EQ(h.records.size(), 4u);
+  EXPECT_EQ(h.done_calls, 1);
+}
+
+TEST(TraceTest, WarmupIsNotTimedByTheTrace) {
+  LoadPlan plan = Trace({0, 100});
+  plan.warmup_requests = 6;
+  Harness h(plan, [](const ScheduledRequest&) { return After(50 * kMs); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 8u);
+  // Rate-mode warmup: at most four at once, then drained before the trace starts.
+  for (size_t i = 0; i < 6; ++i) EXPECT_TRUE(h.sender.sent[i].request.warmup) << i;
+  EXPECT_LE(h.sender.max_in_flight, 4);
+  const int64_t measured_start = *h.scheduler->measured_start_ns();
+  EXPECT_EQ(measured_start, h.start_ns + 100 * kMs);
+  EXPECT_EQ(h.sender.sent[6].t_send_ns, measured_start);
+  EXPECT_EQ(h.sender.sent[7].t_send_ns, measured_start + 100 * kMs);
+  EXPECT_EQ(h.sender.sent[6].request.index, 0u);
+}
+
+// --- multi-turn sessions -------------------------------------------------------------------------
+
+TEST(SessionsTest, TurnsFollowTheAnswerPlusTheirDelay) {
+  LoadPlan plan = Sessions(1, {3, 2});
+  plan.session_delays_ns = std::make_shared<std::vector<std::vector<int64_t>>>(
+      std::vector<std::vector<int64_t>>{{999 * kMs, 100 * kMs, 200 * kMs}, {0, 50 * kMs}});
+  Harness h(plan, [](const ScheduledRequest&) { return After(10 * kMs); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 5u);
+  struct Expected {
+    int64_t session;
+    int turn;
+    int64_t send_ms;
+  };
+  // Turn 0 goes at once (its delay is ignored); turn k at turn k−1's completion + delay k.
+  const Expected expected[] = {{0, 0, 0}, {0, 1, 110}, {0, 2, 320}, {1, 0, 330}, {1, 1, 390}};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(h.sender.sent[i].request.session, expected[i].session) << i;
+    EXPECT_EQ(h.sender.sent[i].request.turn, expected[i].turn) << i;
+    EXPECT_EQ(h.sender.sent[i].t_send_ns, h.start_ns + expected[i].send_ms * kMs) << i;
+    EXPECT_EQ(h.sender.sent[i].request.index, i);
+  }
+  // Closed loop: t_sched is the send.
+  for (const RequestRecord& r : h.records) EXPECT_EQ(r.t_sched_ns, r.t_send_ns);
+  EXPECT_EQ(h.records[1].session, "s0");
+  EXPECT_EQ(h.records[1].turn, 1);
+  EXPECT_EQ(h.scheduler->conversations_started(), 2);
+  EXPECT_EQ(h.done_calls, 1);
+}
+
+TEST(SessionsTest, SlotsRunConversationsSideBySideEachInTurnOrder) {
+  Harness h(Sessions(2, {3, 1, 2, 2}, 4),
+            [](const ScheduledRequest& r) { return After((r.session + 1) * 10 * kMs); });
+  h.Run();
+  EXPECT_EQ(h.scheduler->conversations_started(), 4);
+  EXPECT_EQ(h.sender.sent.size(), 8u);  // 3 + 1 + 2 + 2 turns
+  EXPECT_EQ(h.sender.max_in_flight, 2);
+  std::map<int64_t, std::vector<int>> turns;
+  std::map<int64_t, int64_t> last_done;
+  for (const FakeRequestSender::Sent& s : h.sender.sent) {
+    std::vector<int>& seen = turns[s.request.session];
+    EXPECT_EQ(s.request.turn, static_cast<int>(seen.size())) << "session " << s.request.session;
+    seen.push_back(s.request.turn);
+    // A turn starts only after the previous turn of its conversation completed.
+    if (s.request.turn > 0) {
+      EXPECT_GE(s.t_send_ns, last_done[s.request.session]);
+    }
+    last_done[s.request.session] = s.t_send_ns + (s.request.session + 1) * 10 * kMs;
+  }
+  EXPECT_EQ(turns.size(), 4u);
+  EXPECT_EQ(turns[0].size(), 3u);
+  EXPECT_EQ(turns[1].size(), 1u);
+  EXPECT_EQ(turns[3].size(), 2u);
+}
+
+TEST(SessionsTest, RequestsCountsConversationsAndWrapsTheTurnCounts) {
+  Harness h(Sessions(1, {1, 2}, 5), [](const ScheduledRequest&) { return After(kMs); });
+  h.Run();
+  EXPECT_EQ(h.scheduler->conversations_started(), 5);
+  // Conversations 0..4 use turn counts 1, 2, 1, 2, 1.
+  EXPECT_EQ(h.sender.sent.size(), 7u);
+  EXPECT_EQ(h.sender.sent.back().request.session, 4);
+}
+
+TEST(SessionsTest, WithoutRequestsOrDurationEachConversationRunsOnce) {
+  Harness h(Sessions(3, {2, 2}), [](const ScheduledRequest&) { return After(kMs); });
+  h.Run();
+  EXPECT_EQ(h.scheduler->conversations_started(), 2);
+  EXPECT_EQ(h.sender.sent.size(), 4u);
+}
+
+TEST(SessionsTest, AFailedTurnEndsItsConversation) {
+  Harness h(Sessions(1, {4, 2}), [](const ScheduledRequest& r) {
+    FakeOutcome outcome = After(kMs);
+    if (r.session == 0 && r.turn == 1) outcome.error = ErrorClass::kHttp5xx;
+    return outcome;
+  });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 4u);  // s0 t0, s0 t1 (fails), s1 t0, s1 t1
+  EXPECT_EQ(h.sender.sent[2].request.session, 1);
+  EXPECT_EQ(h.scheduler->session_turns_skipped(), 2);
+  EXPECT_EQ(h.scheduler->sessions_aborted(), 1);
+  EXPECT_EQ(h.done_calls, 1);
+}
+
+TEST(SessionsTest, RampUpStaggersTheFirstConversations) {
+  LoadPlan plan = Sessions(4, {1}, 4);
+  plan.ramp_up_ns = 400 * kMs;
+  Harness h(plan, [](const ScheduledRequest&) { return After(1 * kS); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(h.sender.sent[i].t_send_ns, h.start_ns + static_cast<int64_t>(i) * 100 * kMs);
+  }
+}
+
+TEST(SessionsTest, DurationCutsConversationsAndCountsTheirTurns) {
+  LoadPlan plan = Sessions(2, {5});
+  plan.duration_ns = 250 * kMs;
+  plan.session_delays_ns = std::make_shared<std::vector<std::vector<int64_t>>>(
+      std::vector<std::vector<int64_t>>{{0, 100 * kMs, 100 * kMs, 100 * kMs, 100 * kMs}});
+  Harness h(plan, [](const ScheduledRequest&) { return After(10 * kMs); });
+  h.Run();
+  // Each slot: t0 at 0, t1 at 110, t2 at 220; t3 would be at 330 > 250.
+  EXPECT_EQ(h.sender.sent.size(), 6u);
+  EXPECT_EQ(h.scheduler->unsent(), 4);  // two turns of each conversation
+  EXPECT_EQ(h.scheduler->session_turns_skipped(), 0);
+  EXPECT_EQ(h.done_calls, 1);
+}
+
+TEST(SessionsTest, WarmupSendsFirstTurnsFromTheWarmupSpace) {
+  LoadPlan plan = Sessions(2, {3});
+  plan.requests = 1;
+  plan.warmup_requests = 3;
+  Harness h(plan, [](const ScheduledRequest&) { return After(kMs); });
+  h.Run();
+  ASSERT_EQ(h.sender.sent.size(), 6u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(h.sender.sent[i].request.warmup);
+    EXPECT_EQ(h.sender.sent[i].request.session, static_cast<int64_t>(i));
+    EXPECT_EQ(h.sender.sent[i].request.turn, 0);
+  }
+  EXPECT_FALSE(h.sender.sent[3].request.warmup);
+  EXPECT_EQ(h.sender.sent[3].request.session, 0);
+}
+
+TEST(SessionsTest, SynchronousFailuresDoNotRecurse) {
+  Harness h(Sessions(3, {2}, 1000), [](const ScheduledRequest&) {
+    FakeOutcome outcome;
+    outcome.synchronous = true;
+    outcome.error = ErrorClass::kDisconnect;
+    return outcome;
+  });
+  h.Run();
+  EXPECT_EQ(h.sender.sent.size(), 1000u);
+  EXPECT_EQ(h.scheduler->sessions_aborted(), 1000);
+  EXPECT_EQ(h.scheduler->session_turns_skipped(), 1000);
+  EXPECT_EQ(h.done_calls, 1);
+}
+
+TEST(SessionsTest, InterruptCancelsAndFinishes) {
+  LoadPlan plan = Sessions(2, {3}, 10);
+  Harness h(plan, [](const ScheduledRequest&) { return After(1 * kS); });
+  h.Start();
+  h.executor.AdvanceBy(500 * kMs);
+  h.scheduler->Interrupt();
+  h.executor.RunUntilIdle();
+  EXPECT_EQ(h.done_calls, 1);
+  EXPECT_EQ(h.sender.sent.size(), 2u);
+  EXPECT_EQ(h.scheduler->unsent(), 4);
+  EXPECT_EQ(h.scheduler->sessions_aborted(), 0);  // cancelled, not failed
 }
 
 }  // namespace

@@ -20,6 +20,10 @@ struct ScheduledRequest {
   // time in open loop — earlier than the actual send when the request waited for a free slot.
   int64_t t_sched_ns = 0;
   bool warmup = false;
+  // kSessions: the conversation (its index in the dataset, like `index` for single requests)
+  // and the 0-based turn; -1 for single requests.
+  int64_t session = -1;
+  int turn = -1;
 };
 
 class RequestSender {

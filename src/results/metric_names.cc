@@ -31,6 +31,25 @@ constexpr MetricInfo kMetrics[] = {
      "per-request decode speed: 1000 / tpot_ms"},
     {"schedule_lag_ms", "ms", K::kDistribution, D::kLowerIsBetter,
      "how late requests were sent: t_send - t_sched (rate and trace modes)"},
+    // Multi-turn sessions: TTFT by turn number (1 = a conversation's first turn).
+    {"ttft_turn_1_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 1"},
+    {"ttft_turn_2_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 2"},
+    {"ttft_turn_3_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 3"},
+    {"ttft_turn_4_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 4"},
+    {"ttft_turn_5_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 5"},
+    {"ttft_turn_6_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 6"},
+    {"ttft_turn_7_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 7"},
+    {"ttft_turn_8_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of the conversations' turn 8"},
+    {"ttft_turn_9plus_ms", "ms", K::kDistribution, D::kLowerIsBetter,
+     "multi-turn: ttft_ms of turns 9 and later"},
     // Throughput and quality of service (scalars).
     {"output_throughput_tok_s", "tok/s", K::kScalar, D::kHigherIsBetter,
      "output tokens of completed requests / run duration (first send to last completion)"},
@@ -58,6 +77,28 @@ constexpr MetricInfo kMetrics[] = {
     {"error_count.malformed", "requests", K::kScalar, D::kLowerIsBetter, "unparsable SSE or JSON"},
     {"error_count.stream_error", "requests", K::kScalar, D::kLowerIsBetter,
      "an error frame inside the stream"},
+    {"requests_turn_1", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 1"},
+    {"requests_turn_2", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 2"},
+    {"requests_turn_3", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 3"},
+    {"requests_turn_4", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 4"},
+    {"requests_turn_5", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 5"},
+    {"requests_turn_6", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 6"},
+    {"requests_turn_7", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 7"},
+    {"requests_turn_8", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as a conversation's turn 8"},
+    {"requests_turn_9plus", "requests", K::kScalar, D::kNone,
+     "multi-turn: measured requests sent as turn 9 or later"},
+    {"sessions_aborted", "conversations", K::kScalar, D::kLowerIsBetter,
+     "multi-turn: conversations ended early because a turn failed (later turns not sent)"},
+    {"session_turns_skipped", "requests", K::kScalar, D::kLowerIsBetter,
+     "multi-turn: turns never sent because an earlier turn of their conversation failed"},
     {"jitter_ms", "ms", K::kScalar, D::kLowerIsBetter, "p99 - p50 of chunk_gap_ms"},
     {"same_read_gap_share", "ratio", K::kScalar, D::kNone,
      "share of chunk gaps between events parsed from the same read (0 ms by construction)"},
@@ -72,14 +113,20 @@ constexpr MetricInfo kMetrics[] = {
     // Server and GPU telemetry over the point (telemetry/point_telemetry.h): /metrics scraped
     // before, every second during and after each point.
     {"server_running_mean", "requests", K::kScalar, D::kNone,
-     "time-weighted mean of the server's running batch (vllm:num_requests_running | sglang:num_running_reqs)"},
-    {"server_running_max", "requests", K::kScalar, D::kNone, "highest running batch seen during the point"},
+     "time-weighted mean of the server's running batch (vllm:num_requests_running | "
+     "sglang:num_running_reqs)"},
+    {"server_running_max", "requests", K::kScalar, D::kNone,
+     "highest running batch seen during the point"},
     {"server_waiting_mean", "requests", K::kScalar, D::kLowerIsBetter,
-     "time-weighted mean of the server's queue (vllm:num_requests_waiting | sglang:num_queue_reqs)"},
-    {"server_waiting_max", "requests", K::kScalar, D::kLowerIsBetter, "longest queue seen during the point"},
+     "time-weighted mean of the server's queue (vllm:num_requests_waiting | "
+     "sglang:num_queue_reqs)"},
+    {"server_waiting_max", "requests", K::kScalar, D::kLowerIsBetter,
+     "longest queue seen during the point"},
     {"kv_cache_usage_mean", "ratio", K::kScalar, D::kNone,
-     "time-weighted mean KV-cache usage 0..1 (vllm:kv_cache_usage_perc | gpu_cache_usage_perc | sglang:token_usage)"},
-    {"kv_cache_usage_max", "ratio", K::kScalar, D::kNone, "highest KV-cache usage seen during the point"},
+     "time-weighted mean KV-cache usage 0..1 (vllm:kv_cache_usage_perc | gpu_cache_usage_perc | "
+     "sglang:token_usage)"},
+    {"kv_cache_usage_max", "ratio", K::kScalar, D::kNone,
+     "highest KV-cache usage seen during the point"},
     {"preemptions", "requests", K::kScalar, D::kLowerIsBetter,
      "increase of vllm:num_preemptions_total over the point"},
     {"server_prompt_tokens", "tokens", K::kScalar, D::kNone,
@@ -88,14 +135,17 @@ constexpr MetricInfo kMetrics[] = {
      "increase of the server's generation-token counter over the point"},
     {"gpu_util_mean_pct", "%", K::kScalar, D::kNone,
      "time-weighted mean DCGM_FI_DEV_GPU_UTIL, averaged over GPUs"},
-    {"gpu_mem_used_max_mib", "MiB", K::kScalar, D::kNone, "highest DCGM_FI_DEV_FB_USED summed over GPUs"},
+    {"gpu_mem_used_max_mib", "MiB", K::kScalar, D::kNone,
+     "highest DCGM_FI_DEV_FB_USED summed over GPUs"},
     {"gpu_power_mean_w", "W", K::kScalar, D::kNone,
      "time-weighted mean DCGM_FI_DEV_POWER_USAGE summed over GPUs"},
     {"energy_j", "J", K::kScalar, D::kNone,
-     "GPU energy over the point: increase of DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION, else the power integral"},
+     "GPU energy over the point: increase of DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION, else the power "
+     "integral"},
     {"tokens_per_joule", "tok/J", K::kScalar, D::kHigherIsBetter, "output tokens / energy_j"},
     {"scrape_count", "scrapes", K::kScalar, D::kNone, "/metrics scrapes taken around the point"},
-    {"scrape_errors", "scrapes", K::kScalar, D::kLowerIsBetter, "scrapes that failed (fetch error or non-200)"},
+    {"scrape_errors", "scrapes", K::kScalar, D::kLowerIsBetter,
+     "scrapes that failed (fetch error or non-200)"},
     // The point's achieved shape (distributions, no good direction).
     {"input_tokens", "tokens", K::kDistribution, D::kNone,
      "achieved input length per request (usage.prompt_tokens, else the workload generator)"},
@@ -143,6 +193,18 @@ Status Invalid(std::string_view text, const std::string& why) {
 }  // namespace
 
 std::span<const MetricInfo> AllMetrics() { return kMetrics; }
+
+std::string TurnTtftMetricName(int64_t turn) {
+  const int64_t number = turn + 1;
+  if (number >= kTurnMetricsCap) return "ttft_turn_" + std::to_string(kTurnMetricsCap) + "plus_ms";
+  return "ttft_turn_" + std::to_string(std::max<int64_t>(number, 1)) + "_ms";
+}
+
+std::string TurnRequestsMetricName(int64_t turn) {
+  const int64_t number = turn + 1;
+  if (number >= kTurnMetricsCap) return "requests_turn_" + std::to_string(kTurnMetricsCap) + "plus";
+  return "requests_turn_" + std::to_string(std::max<int64_t>(number, 1));
+}
 
 const MetricInfo* FindMetric(std::string_view name) {
   for (const MetricInfo& info : kMetrics) {

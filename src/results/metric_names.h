@@ -5,6 +5,7 @@
 // Metric paths: "name" for scalars, "name.stat" for distributions ("ttft_ms.p99", "tpot_ms.mean").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,14 @@ struct MetricInfo {
 std::span<const MetricInfo> AllMetrics();
 // Null when name is not a known metric.
 const MetricInfo* FindMetric(std::string_view name);
+
+// Multi-turn points report TTFT and request counts per turn NUMBER (1-based: turn number 1 is
+// a conversation's first turn, record turn 0): "ttft_turn_1_ms" … "ttft_turn_8_ms", then
+// "ttft_turn_9plus_ms" pooling every later turn; likewise "requests_turn_1" …
+// "requests_turn_9plus". These take the record's 0-based turn (REQUIRES: turn >= 0).
+inline constexpr int kTurnMetricsCap = 9;
+std::string TurnTtftMetricName(int64_t turn);
+std::string TurnRequestsMetricName(int64_t turn);
 
 // The statistics of a distribution, in output order.
 enum class Stat { kMean, kStd, kMin, kP50, kP90, kP95, kP99, kP999, kMax };

@@ -136,3 +136,29 @@ TEST(MetricPathTest, ScalarNamesWithADotParseWhole) {
 
 }  // namespace
 }  // namespace inferbench::results
+
+namespace inferbench::results {
+namespace {
+
+TEST(MetricNamesTest, TurnMetricsAreNamedByOneBasedTurnNumberAndCapped) {
+  EXPECT_EQ(TurnTtftMetricName(0), "ttft_turn_1_ms");
+  EXPECT_EQ(TurnTtftMetricName(7), "ttft_turn_8_ms");
+  EXPECT_EQ(TurnTtftMetricName(8), "ttft_turn_9plus_ms");
+  EXPECT_EQ(TurnTtftMetricName(40), "ttft_turn_9plus_ms");
+  EXPECT_EQ(TurnRequestsMetricName(2), "requests_turn_3");
+  EXPECT_EQ(TurnRequestsMetricName(12), "requests_turn_9plus");
+  for (int64_t turn = 0; turn < 12; ++turn) {
+    const MetricInfo* ttft = FindMetric(TurnTtftMetricName(turn));
+    ASSERT_NE(ttft, nullptr) << turn;
+    EXPECT_EQ(ttft->kind, MetricKind::kDistribution);
+    ASSERT_NE(FindMetric(TurnRequestsMetricName(turn)), nullptr) << turn;
+  }
+  EXPECT_TRUE(ParseMetricPath("ttft_turn_3_ms.p99").ok());
+  EXPECT_TRUE(ParseMetricPath("ttft_turn_9plus_ms.p50").ok());
+  EXPECT_TRUE(ParseMetricPath("requests_turn_2").ok());
+  EXPECT_TRUE(ParseMetricPath("sessions_aborted").ok());
+  EXPECT_TRUE(ParseMetricPath("schedule_lag_ms.p99").ok());
+}
+
+}  // namespace
+}  // namespace inferbench::results

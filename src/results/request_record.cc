@@ -94,7 +94,7 @@ std::optional<double> RequestRecord::PerUserTokS() const {
 }
 
 nlohmann::json RequestRecord::ToJson() const {
-  return {
+  nlohmann::json json = {
       {"request_id", request_id},
       {"point", point},
       {"replicate", replicate},
@@ -120,6 +120,9 @@ nlohmann::json RequestRecord::ToJson() const {
       {"retries", retries},
       {"salt", salt},
   };
+  if (!session.empty()) json["session"] = session;
+  if (turn >= 0) json["turn"] = turn;
+  return json;
 }
 
 std::string RequestRecord::ToJsonLine() const {
@@ -157,7 +160,10 @@ Result<RequestRecord> RequestRecord::FromJson(const nlohmann::json& json) {
   f.String("error_message", r.error_message);
   f.Int("retries", r.retries);
   f.String("salt", r.salt);
+  f.String("session", r.session);
+  f.Int("turn", r.turn);
   if (!f.ok()) return f.status();
+  if (r.turn < -1) f.Fail("turn", "must be a 0-based turn index");
 
   if (std::optional<TokenCountSource> s = FindTokenCountSource(source)) {
     r.output_tokens_source = *s;

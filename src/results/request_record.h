@@ -26,6 +26,9 @@
 //   error_message            string   "" when error_class is "none"
 //   retries                  int      retries before this outcome
 //   salt                     string   cache-bust salt prepended to the prompt ("" when none)
+//   session                  string   multi-turn only (absent otherwise): the conversation's
+//                                     session id, "#<k>" appended on its k-th repeat (k >= 1)
+//   turn                     int      multi-turn only (absent otherwise): 0-based turn index
 #pragma once
 
 #include <cstdint>
@@ -87,6 +90,10 @@ struct RequestRecord {
   std::string error_message;
   int64_t retries = 0;
   std::string salt;
+  // Multi-turn sessions (issue 5): written to requests.jsonl only when set, so records of
+  // single-request points stay byte-identical.
+  std::string session;  // "" = not part of a conversation
+  int64_t turn = -1;    // 0-based; -1 = none
 
   bool ok() const { return error_class == ErrorClass::kNone; }
 

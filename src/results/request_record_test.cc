@@ -101,6 +101,33 @@ TEST(RequestRecordTest, RoundTripsThroughJson) {
   EXPECT_EQ(failed_back->t_first_ns, RequestRecord::kAbsent);
 }
 
+TEST(RequestRecordTest, SessionAndTurnAreWrittenOnlyWhenSet) {
+  const RequestRecord single = Completed();
+  const std::string line = single.ToJsonLine();
+  EXPECT_EQ(line.find("\"session\""), std::string::npos);
+  EXPECT_EQ(line.find("\"turn\""), std::string::npos);
+
+  RequestRecord turn = Completed();
+  turn.point = "sessions=4";
+  turn.session = "conv-17#1";
+  turn.turn = 3;
+  const nlohmann::json json = nlohmann::json::parse(turn.ToJsonLine());
+  EXPECT_EQ(json.size(), 26u);
+  EXPECT_EQ(json["session"], "conv-17#1");
+  EXPECT_EQ(json["turn"], 3);
+  Result<RequestRecord> back = RequestRecord::FromJsonLine(turn.ToJsonLine());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back.value(), turn);
+
+  // Turn 0 is a turn (not "unset").
+  turn.turn = 0;
+  EXPECT_EQ(RequestRecord::FromJsonLine(turn.ToJsonLine())->turn, 0);
+  Result<RequestRecord> bad = RequestRecord::FromJsonLine(
+      R"({"request_id":"a","point":"sessions=1","replicate":0,"turn":-4})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("turn"), std::string::npos);
+}
+
 TEST(RequestRecordTest, EveryEnumNameRoundTrips) {
   for (ErrorClass c : {ErrorClass::kNone, ErrorClass::kHttp4xx, ErrorClass::kHttp5xx,
                        ErrorClass::kTimeout, ErrorClass::kDisconnect, ErrorClass::kMalformed,

@@ -112,7 +112,7 @@ nlohmann::json PointSummary::ToJson() const {
                       {"in_flight", s.in_flight},
                       {"errors", s.errors}});
   }
-  return {
+  nlohmann::json json = {
       {"point", point},
       {"replicate", replicate},
       {"requests",
@@ -134,6 +134,11 @@ nlohmann::json PointSummary::ToJson() const {
       {"timeslices", std::move(slices)},
       {"warnings", warnings},
   };
+  if (degraded) {
+    json["degraded"] = true;
+    json["degraded_reason"] = degraded_reason;
+  }
+  return json;
 }
 
 Result<PointSummary> PointSummary::FromJson(const nlohmann::json& json, std::string context) {
@@ -209,6 +214,8 @@ Result<PointSummary> PointSummary::FromJson(const nlohmann::json& json, std::str
       p.warnings.push_back(warning.get<std::string>());
     }
   }
+  f.Bool("degraded", p.degraded);
+  f.String("degraded_reason", p.degraded_reason);
   if (!f.ok()) return f.status();
   return p;
 }

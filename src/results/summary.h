@@ -12,9 +12,13 @@
 //                "metrics": {"<scalar>": number, "<distribution>": {"mean", "std", "min", "p50",
 //                            "p90", "p95", "p99", "p999", "max", "n", "low_n": ["p99", …]}},
 //                "timeslices": [{"start_s", "completed", "output_tokens", "in_flight", "errors"}],
-//                "warnings": ["…"]}]}
+//                "warnings": ["…"],
+//                "degraded": true, "degraded_reason": "…"}]}   (only on degraded points)
 // Times ending in _s are seconds on the run clock: (steady_ns − anchor.steady_ns) / 1e9.
 // A number that could not be computed (a distribution with n = 0) is written as null.
+// A degraded point (trace replay whose schedule lag p99 exceeded 50 ms: the client did not send
+// at the trace's times, so the point does not measure the trace's load) carries
+// "degraded": true and the reason; other points have neither member.
 #pragma once
 
 #include <cstdint>
@@ -104,6 +108,10 @@ struct PointSummary {
   std::map<std::string, DistributionSummary> distributions;  // by metric name
   std::vector<Timeslice> timeslices;
   std::vector<std::string> warnings;  // e.g. unstable open loop, outputs shorter than requested
+  // The point did not drive the load it was meant to (trace replay sent late); the reason is
+  // also among the warnings.
+  bool degraded = false;
+  std::string degraded_reason;
 
   // The value a metric path names, or nullopt when the point does not have it (or it is NaN).
   std::optional<double> Value(const MetricPath& path) const;

@@ -75,6 +75,26 @@ TEST(SummaryTest, RoundTripsThroughJsonText) {
   EXPECT_EQ(back->points[0].distributions.at("ttft_ms").low_n, Ttft().low_n);
 }
 
+TEST(SummaryTest, DegradedIsWrittenOnlyOnDegradedPointsAndReadBack) {
+  RunSummary run = Sample();
+  const nlohmann::json plain = run.ToJson()["points"][0];
+  EXPECT_FALSE(plain.contains("degraded"));
+  EXPECT_FALSE(plain.contains("degraded_reason"));
+  EXPECT_EQ(plain.size(), 8u);
+
+  run.points[0].point = "trace";
+  run.points[0].degraded = true;
+  run.points[0].degraded_reason = "schedule lag p99 120 ms > 50 ms";
+  const nlohmann::json json = run.ToJson();
+  EXPECT_EQ(json["points"][0]["degraded"], true);
+  EXPECT_EQ(json["points"][0]["degraded_reason"], "schedule lag p99 120 ms > 50 ms");
+  Result<RunSummary> back = RunSummary::FromJson(nlohmann::json::parse(json.dump()));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(back->points[0].degraded);
+  EXPECT_EQ(back->points[0].degraded_reason, "schedule lag p99 120 ms > 50 ms");
+  EXPECT_EQ(CanonicalJson(back->ToJson()), CanonicalJson(json));
+}
+
 TEST(SummaryTest, EmptyDistributionIsNullAndCanonicalisable) {
   DistributionSummary empty;
   EXPECT_EQ(empty.Get(Stat::kMean), std::nullopt);

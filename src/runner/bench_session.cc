@@ -151,13 +151,13 @@ class Session {
     std::vector<ScheduledPoint> schedule = config_.schedule;
     if (schedule.empty()) {
       for (size_t p = 0; p < config_.points.size(); ++p) {
-        for (int r = 0; r < config_.replicates; ++r) schedule.push_back({p, r});
+        for (int r = 0; r < config_.replicates; ++r) schedule.push_back({p, r, std::nullopt});
       }
     }
     while (!schedule.empty() && !interrupted_ && !target_lost_) {
       for (const ScheduledPoint& run : schedule) {
         if (interrupted_ || target_lost_) break;
-        RunPoint(config_.points.at(run.point_index), run.replicate);
+        RunPoint(run.plan ? *run.plan : config_.points.at(run.point_index), run.replicate);
       }
       schedule.clear();
       if (config_.extend && !interrupted_ && !target_lost_) schedule = config_.extend(outcome_.summary);
@@ -258,6 +258,15 @@ class Session {
     }
     results::PointSummary point = load::ComputePointSummary(records_, token_times_, options);
     if (config_.after_point) config_.after_point(plan, point);
+    if (config_.expect_cold) {
+      auto hit = point.scalars.find("prefix_cache_hit_rate");
+      if (hit != point.scalars.end() && hit->second > kColdHitRateWarning) {
+        point.warnings.push_back(fmt::format(
+            "supposedly cold run shows prefix-cache hit rate {:.1f} % (cache-bust {}): the server "
+            "reused cached prompt prefixes, so TTFT is optimistic",
+            hit->second * 100, load::CacheBustName(config_.sender.cache_bust)));
+      }
+    }
     if (interrupted_) point.warnings.push_back("interrupted: the point is partial");
     if (config_.stop_when_target_lost && !interrupted_ && point.requests.errored > 0 && !TargetAnswers()) {
       target_lost_ = true;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ namespace inferbench::runner {
 struct ScheduledPoint {
   size_t point_index = 0;  // into BenchConfig::points
   int replicate = 0;
+  // A point decided during the run (sweep rates, search levels): run this plan; point_index is
+  // then unused.
+  std::optional<load::LoadPlan> plan;
 };
 
 struct BenchConfig {
@@ -36,6 +40,9 @@ struct BenchConfig {
   std::string run_id;
   std::string effective_spec_yaml;  // written to spec.yaml
   bool progress = false;            // a progress line on stderr
+  // The cache-bust setting promises a cold prefix cache (ExpectsColdCache, spec_config.h): a
+  // point whose prefix_cache_hit_rate exceeds kColdHitRateWarning gets a warning.
+  bool expect_cold = false;
   int workers = 1;                  // event-loop threads the load is split across
 
   // `run`: the order of (index into points, replicate) to execute. Empty: every point with
@@ -55,6 +62,10 @@ struct BenchConfig {
   // on a load worker's thread under the session's lock: keep it short (hot metrics counters).
   std::function<void(const results::RequestRecord& record)> on_record;
 };
+
+// Above this prefix-cache hit rate a supposedly cold point is warned about: cache-busted
+// prompts share at most a chat template's few tokens, far below one in five.
+inline constexpr double kColdHitRateWarning = 0.2;
 
 struct BenchOutcome {
   results::RunSummary summary;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,7 @@
 #include "runner/persist.h"
 #include "runner/readiness.h"
 #include "runner/sim_child.h"
+#include "runner/capacity_search.h"
 #include "runner/spec_config.h"
 #include "spec/digest.h"
 #include "spec/parse.h"
@@ -198,8 +200,27 @@ RunOutcome ExecuteRun(const RunOptions& options) {
     return fail("spec.target.url is empty: give the server's URL, or run with --sim to use target.sim");
   }
 
-  auto config = BenchConfigFromSpec(spec, options.run_id);
+  // The dataset and tokenizer files: read here (or by the caller) before anything is measured,
+  // so a bad file is an error naming it, and the workload digest covers their content.
+  WorkloadFiles files;
+  if (options.files) {
+    files = *options.files;
+  } else {
+    auto resolved = ResolveWorkloadFiles(spec);
+    if (!resolved.ok()) return fail(resolved.status().message());
+    files = resolved.value();
+  }
+  auto config = BenchConfigFromSpec(spec, options.run_id, files);
   if (!config.ok()) return fail(config.status().message());
+  std::optional<CapacityDriver> capacity;
+  if (spec.workload.load.type == "sweep" || spec.workload.load.type == "search") {
+    auto driver = CapacityDriverFromSpec(spec, files);
+    if (!driver.ok()) return fail(driver.status().message());
+    capacity.emplace(std::move(driver.value()));
+    auto initial = capacity->Initial();
+    if (!initial.ok()) return fail(initial.status().message());
+    config->schedule = std::move(initial.value());
+  }
 
   // Readiness: a real one-token completion until a non-empty answer.
   ReadinessOptions readiness;
@@ -322,6 +343,9 @@ RunOutcome ExecuteRun(const RunOptions& options) {
   // are still wider than the bound, until maxReplicates.
   int extra_round = 0;
   config->extend = [&](const results::RunSummary& so_far) -> std::vector<ScheduledPoint> {
+    // A sweep or search decides its next levels from what it measured; adaptive replicates do
+    // not apply to it (its levels are not known in advance).
+    if (capacity) return capacity->Extend(so_far);
     if (spec.measurement.max_replicates <= spec.measurement.replicates) return {};
     results::RunResult judged = JudgeRun(spec, so_far, judge_options);
     std::vector<std::string> unstable;
@@ -349,6 +373,20 @@ RunOutcome ExecuteRun(const RunOptions& options) {
   sampler.Stop();
   for (const std::string& text : measured.notes) note(text);
   outcome.summary = measured.summary;
+  if (capacity) {
+    outcome.capacity = capacity->ToJson();
+    outcome.capacity_line = capacity->ConsoleLine();
+    if (!capacity->error().empty()) note("the " + spec.workload.load.type + " stopped early: " + capacity->error());
+    if (spec.measurement.max_replicates > spec.measurement.replicates) {
+      note("adaptive replicates (maxReplicates) do not apply to a " + spec.workload.load.type);
+    }
+    // summary.json carries the capacity result beside the points it was decided from.
+    nlohmann::json summary_json = measured.summary.ToJson();
+    summary_json["capacity"] = outcome.capacity;
+    if (Status ok = WriteFileAtomically(dir + "/summary.json", summary_json.dump(2) + "\n"); !ok.ok()) {
+      return fail(ok.message());
+    }
+  }
   if (sim) {
     const bool alive = sim->Running();
     std::string how = sim->Stop();
@@ -388,7 +426,9 @@ RunOutcome ExecuteRun(const RunOptions& options) {
       result.outputs["ctrf_copy"] = options.ctrf_path;
     }
   }
-  if (Status ok = WriteFileAtomically(dir + "/run.json", result.ToJson().dump(2) + "\n"); !ok.ok()) {
+  nlohmann::json run_json = result.ToJson();
+  if (capacity) run_json["capacity"] = outcome.capacity;
+  if (Status ok = WriteFileAtomically(dir + "/run.json", run_json.dump(2) + "\n"); !ok.ok()) {
     return fail(ok.message());
   }
   outcome.result = result;

@@ -11,18 +11,25 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "results/request_record.h"
 #include "results/run_result.h"
 #include "results/summary.h"
+#include "runner/spec_config.h"
 #include "spec/benchmark_run.h"
 
 namespace inferbench::runner {
 
 struct RunOptions {
   spec::BenchmarkRun spec;  // parsed, without validation errors
+  // The spec's dataset and tokenizer when the caller already read them (ResolveWorkloadFiles on
+  // `spec`); unset: ExecuteRun reads them.
+  std::optional<WorkloadFiles> files;
   std::string spec_text;    // the document as written (stored as spec.yaml)
   std::string run_id;
   std::string output_dir;   // "" → <INFERBENCH_HOME or ./.inferbench>/runs/<run_id>
@@ -57,6 +64,10 @@ struct RunOutcome {
   int64_t cold_start_ns = -1;
   std::string manifest_digest;  // artifact_manifest_digest ("" when not stored)
   bool ingested = false;        // the run is in the warehouse
+  // load.type sweep or search: the `capacity` object also written into summary.json and
+  // run.json (CapacityDriver::ToJson); null otherwise.
+  nlohmann::json capacity;
+  std::string capacity_line;  // "knee: rate=12.5 (attainment …)" or the sweep's line
 };
 
 RunOutcome ExecuteRun(const RunOptions& options);

@@ -107,12 +107,36 @@ struct LengthDistribution {
   double stddev = 0;
 };
 
+// Where prompts come from. `synthetic` generates them (inputTokens, outputTokens, entries,
+// promptFormat); the other kinds read a file or build groups (workload/dataset.h), configured by
+// the keys below, each of which maps to one dataset option (camelCase here, snake_case there:
+// promptsPerGroup → prompts_per_group). A key that does not apply to the type is a validation
+// error.
 struct Dataset {
-  std::string type = "synthetic";  // synthetic (datasets of other kinds: a later issue)
-  LengthDistribution input_tokens{1024, 0};
-  LengthDistribution output_tokens{256, 0};
-  int64_t entries = 512;             // distinct prompts generated
-  std::string prompt_format = "text";  // text | ids
+  std::string type = "synthetic";  // synthetic | jsonl | sharegpt | trace | conversations | shared-prefix
+  LengthDistribution input_tokens{1024, 0};   // synthetic only
+  LengthDistribution output_tokens{256, 0};   // synthetic; other kinds: output_tokens= (mean)
+  bool output_tokens_set = false;             // outputTokens was written (other kinds: an option)
+  int64_t entries = 512;                      // synthetic: distinct prompts generated
+  std::string prompt_format = "text";         // text | ids (synthetic only)
+  // Dataset kinds. path: as written; a relative path is relative to the spec file's directory.
+  std::string path;                         // jsonl, sharegpt, trace, conversations: required
+  std::optional<double> speedup;            // trace: divides the trace's times
+  std::optional<std::string> history;       // multi-turn: synthetic | response
+  std::optional<int64_t> sessions;          // multi-turn: conversations in flight
+  std::optional<bool> multi_turn;           // sharegpt: keep whole conversations
+  std::optional<int64_t> groups;            // shared-prefix
+  std::optional<int64_t> prompts_per_group;
+  std::optional<int64_t> prefix_tokens;
+  std::optional<int64_t> suffix_tokens;
+  std::optional<bool> allow_repeat;         // every kind but synthetic: cycle when short
+  std::optional<int64_t> limit;             // every kind but synthetic: the first N items
+
+  bool synthetic() const { return type == "synthetic"; }
+  // A kind whose items are whole conversations (conversations; sharegpt with multiTurn).
+  bool multi_turn_kind() const {
+    return type == "conversations" || (type == "sharegpt" && multi_turn.value_or(false));
+  }
 };
 
 struct Seeds {
@@ -133,14 +157,34 @@ struct Sampling {
 };
 
 struct Load {
-  std::string type = "concurrency";  // concurrency | rate
-  std::vector<double> levels;        // required, each > 0 (concurrency: integers)
+  // concurrency | rate: one point per level. trace: one point, `trace` (a trace dataset).
+  // sessions: one point per level, `sessions=N` (a multi-turn dataset; levels default to the
+  // dataset's sessions). sweep: a synchronous point, a throughput point and points−2 rates
+  // between them, decided during the run. search: bisection for the highest level meeting `slo`.
+  std::string type = "concurrency";
+  std::vector<double> levels;        // concurrency | rate: required, each > 0 (integers but rate)
   std::string requests_per_level = "max(64, 4x)";  // an expression of the level x
+  // trace | sessions: trace entries or conversations per run; unset: all the dataset holds.
+  std::optional<int64_t> requests;
   int64_t duration_ns = 0;           // 0: bounded by requestsPerLevel only
   int64_t ramp_up_ns = 0;
-  std::string arrival = "poisson";   // rate: poisson | gamma:K | constant
-  int64_t max_inflight = 0;          // rate: 0 = unbounded
+  std::string arrival = "poisson";   // open loop: poisson | gamma:K | constant
+  int64_t max_inflight = 0;          // open loop: 0 = unbounded
   int64_t request_timeout_ns = 0;    // 0 = none
+  // sweep
+  int64_t points = 10;               // >= 3: synchronous + throughput + points−2 rates
+  int64_t max_concurrency = 256;     // sweep: the throughput point's cap; search (concurrency): the highest level tried
+  // search
+  std::string over = "rate";         // rate | concurrency
+  std::string slo;                   // "ttft_ms.p99<=2000,tpot_ms.p99<=100" (plan.h ParseSearchSlo)
+  std::optional<double> attainment;  // target share of requests meeting every bound
+  double resolution = 0.1;           // stop when (high − low) / low <= this
+  std::optional<double> low;         // a level expected to pass (measured first)
+  std::optional<double> high;        // a level expected to fail
+  double start = 1;                  // without low/high: the first level; doubled or halved
+  int64_t max_points = 12;           // levels measured at most
+
+  bool open_loop_type() const { return type == "rate" || type == "trace"; }
 };
 
 struct Warmup {
@@ -149,12 +193,21 @@ struct Warmup {
 
 struct Workload {
   Dataset dataset;
+  // tokenizer.json of the served model (workload/tokenizer.h): exact prompt lengths and output
+  // token counts without usage. "" = none. Relative paths as for dataset.path.
+  std::string tokenizer;
   uint64_t seed = 42;
   Seeds seeds;  // each defaults to DeriveSeed(seed, "<dimension>")
   Sampling sampling;
   std::string cache_bust = "per-replicate";  // none | per-replicate | per-request
   Load load;
   Warmup warmup;
+
+  // Filled by runner::ResolveWorkloadFiles once the files are read, never by the parser (they
+  // depend on the files' bytes). The digest needs them (digest.h).
+  nlohmann::json dataset_digest;  // Dataset::DigestJson() without `sessions`; null for synthetic
+  std::string tokenizer_digest;   // "sha256:…" of the tokenizer file; "" without one
+  int64_t dataset_items = -1;     // requests or conversations the dataset holds; -1: unknown
 };
 
 struct OutlierPolicy {

@@ -10,6 +10,7 @@
 #include "core/duration.h"
 #include "core/prng.h"
 #include "spec/contract.h"
+#include "spec/plan.h"
 
 namespace inferbench::spec {
 namespace {
@@ -131,22 +132,62 @@ json ToJson(const BenchmarkRun& run) {
   if (w.sampling.min_tokens) sampling["minTokens"] = *w.sampling.min_tokens;
   json levels = json::array();
   for (double l : w.load.levels) levels.push_back(Number(l));
-  json load = {{"type", w.load.type},
-               {"levels", levels},
-               {"requestsPerLevel", w.load.requests_per_level},
-               {"duration", Durations(w.load.duration_ns)},
-               {"rampUp", Durations(w.load.ramp_up_ns)},
-               {"requestTimeout", Durations(w.load.request_timeout_ns)}};
-  if (w.load.type == "rate") {
-    load["arrival"] = w.load.arrival;
-    load["maxInflight"] = w.load.max_inflight;
+  const Load& l = w.load;
+  json load = {{"type", l.type}};
+  // Each load type writes the keys that configure it (validation rejects the others).
+  const bool classic = l.type == "concurrency" || l.type == "rate";
+  const bool open_loop = l.type == "rate" || l.type == "sweep" ||
+                         (l.type == "search" && l.over == "rate");
+  if ((classic || l.type == "sessions") && !l.levels.empty()) load["levels"] = levels;
+  if (l.type == "sweep") {
+    load["points"] = l.points;
+    load["maxConcurrency"] = l.max_concurrency;
   }
-  json workload = {{"dataset",
-                    {{"type", w.dataset.type},
-                     {"inputTokens", LengthJson(w.dataset.input_tokens)},
-                     {"outputTokens", LengthJson(w.dataset.output_tokens)},
-                     {"entries", w.dataset.entries},
-                     {"promptFormat", w.dataset.prompt_format}}},
+  if (l.type == "search") {
+    load["over"] = l.over;
+    load["slo"] = l.slo;
+    if (l.attainment) load["attainment"] = Number(*l.attainment);
+    load["resolution"] = Number(l.resolution);
+    if (l.low) load["low"] = Number(*l.low);
+    if (l.high) load["high"] = Number(*l.high);
+    load["start"] = Number(l.start);
+    load["maxPoints"] = l.max_points;
+    if (l.over == "concurrency") load["maxConcurrency"] = l.max_concurrency;
+  }
+  if (l.type == "trace" || l.type == "sessions") {
+    if (l.requests) load["requests"] = *l.requests;
+  } else {
+    load["requestsPerLevel"] = l.requests_per_level;
+  }
+  load["duration"] = Durations(l.duration_ns);
+  if (l.type != "trace") load["rampUp"] = Durations(l.ramp_up_ns);
+  load["requestTimeout"] = Durations(l.request_timeout_ns);
+  if (open_loop) load["arrival"] = l.arrival;
+  if (open_loop || l.type == "trace") load["maxInflight"] = l.max_inflight;
+
+  const Dataset& d = w.dataset;
+  json dataset = {{"type", d.type}};
+  if (d.synthetic()) {
+    dataset["inputTokens"] = LengthJson(d.input_tokens);
+    dataset["outputTokens"] = LengthJson(d.output_tokens);
+    dataset["entries"] = d.entries;
+    dataset["promptFormat"] = d.prompt_format;
+  } else {
+    if (!d.path.empty()) dataset["path"] = d.path;
+    if (d.speedup) dataset["speedup"] = Number(*d.speedup);
+    if (d.history) dataset["history"] = *d.history;
+    if (d.sessions) dataset["sessions"] = *d.sessions;
+    if (d.multi_turn) dataset["multiTurn"] = *d.multi_turn;
+    if (d.groups) dataset["groups"] = *d.groups;
+    if (d.prompts_per_group) dataset["promptsPerGroup"] = *d.prompts_per_group;
+    if (d.prefix_tokens) dataset["prefixTokens"] = *d.prefix_tokens;
+    if (d.suffix_tokens) dataset["suffixTokens"] = *d.suffix_tokens;
+    if (d.output_tokens_set) dataset["outputTokens"] = LengthJson(d.output_tokens);
+    if (d.allow_repeat) dataset["allowRepeat"] = *d.allow_repeat;
+    if (d.limit) dataset["limit"] = *d.limit;
+  }
+  json workload = {{"dataset", dataset},
+                   {"tokenizer", w.tokenizer},
                    {"seed", w.seed},
                    {"seeds",
                     {{"prompts", w.seeds.prompts},
@@ -276,11 +317,25 @@ Result<BenchmarkRun> BenchmarkRunFromJson(const json& document) {
     Reader workload = spec.Child("workload");
     Workload& w = run.workload;
     Reader dataset = workload.Child("dataset");
-    dataset.Get("type", w.dataset.type);
-    ReadLength(dataset.Child("inputTokens"), w.dataset.input_tokens);
-    ReadLength(dataset.Child("outputTokens"), w.dataset.output_tokens);
-    dataset.Get("entries", w.dataset.entries);
-    dataset.Get("promptFormat", w.dataset.prompt_format);
+    Dataset& d = w.dataset;
+    dataset.Get("type", d.type);
+    ReadLength(dataset.Child("inputTokens"), d.input_tokens);
+    ReadLength(dataset.Child("outputTokens"), d.output_tokens);
+    d.output_tokens_set = dataset.Has("outputTokens");
+    dataset.Get("entries", d.entries);
+    dataset.Get("promptFormat", d.prompt_format);
+    dataset.Get("path", d.path);
+    dataset.Get("speedup", d.speedup);
+    dataset.Get("history", d.history);
+    dataset.Get("sessions", d.sessions);
+    dataset.Get("multiTurn", d.multi_turn);
+    dataset.Get("groups", d.groups);
+    dataset.Get("promptsPerGroup", d.prompts_per_group);
+    dataset.Get("prefixTokens", d.prefix_tokens);
+    dataset.Get("suffixTokens", d.suffix_tokens);
+    dataset.Get("allowRepeat", d.allow_repeat);
+    dataset.Get("limit", d.limit);
+    workload.Get("tokenizer", w.tokenizer);
     workload.Get("seed", w.seed);
     Reader seeds = workload.Child("seeds");
     struct SeedSlot {
@@ -310,6 +365,22 @@ Result<BenchmarkRun> BenchmarkRunFromJson(const json& document) {
     load.Get("arrival", w.load.arrival);
     load.Get("maxInflight", w.load.max_inflight);
     load.GetDuration("requestTimeout", w.load.request_timeout_ns);
+    load.Get("requests", w.load.requests);
+    load.Get("points", w.load.points);
+    load.Get("maxConcurrency", w.load.max_concurrency);
+    load.Get("over", w.load.over);
+    if (load.Has("slo")) {
+      // A mapping {ttft_ms.p99: 2000} is kept in the string form; validation parses it.
+      const json& slo = load.Raw("slo");
+      Reader::current() = load.Sub("slo");
+      w.load.slo = slo.is_object() ? SearchSloFromMap(slo) : slo.get<std::string>();
+    }
+    load.Get("attainment", w.load.attainment);
+    load.Get("resolution", w.load.resolution);
+    load.Get("low", w.load.low);
+    load.Get("high", w.load.high);
+    load.Get("start", w.load.start);
+    load.Get("maxPoints", w.load.max_points);
     workload.Child("warmup").Get("requests", w.warmup.requests);
 
     Reader measurement = spec.Child("measurement");

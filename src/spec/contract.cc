@@ -59,6 +59,10 @@ class Row {
     f_.required = true;
     return *this;
   }
+  Row& ScalarKey(std::string key) {
+    f_.scalar_key = std::move(key);
+    return *this;
+  }
   operator ContractField() const { return f_; }  // NOLINT: rows convert into the table
 
  private:
@@ -191,10 +195,48 @@ std::vector<ContractField> BuildTable() {
       Row("spec.workload", T::kObject, "The requests and how they are sent").Required(),
       Row("spec.workload.dataset", T::kObject, "Where prompts come from"),
       Row("spec.workload.dataset.type", T::kEnum,
-          "synthetic: generated prompts of the given lengths (other kinds: later)")
+          "synthetic: generated prompts of the given lengths; jsonl, sharegpt, trace, "
+          "conversations: a file (path); shared-prefix: groups of prompts sharing a prefix")
           .Default("synthetic")
-          .Allowed({"synthetic"}),
-      Row("spec.workload.dataset.inputTokens", T::kObject, "Input length distribution"),
+          .Allowed({"synthetic", "jsonl", "sharegpt", "trace", "conversations", "shared-prefix"}),
+      Row("spec.workload.dataset.path", T::kString,
+          "The dataset file (jsonl, sharegpt, trace, conversations); relative to the spec file's "
+          "directory"),
+      Row("spec.workload.dataset.speedup", T::kNumber,
+          "trace: divide the trace's times by this (2: twice as fast)")
+          .Default("1")
+          .Range(Above(0)),
+      Row("spec.workload.dataset.history", T::kEnum,
+          "Multi-turn: synthetic (generated text of each answer's length: deterministic) or "
+          "response (the server's real answers)")
+          .Default("synthetic")
+          .Allowed({"synthetic", "response"}),
+      Row("spec.workload.dataset.sessions", T::kInt,
+          "Multi-turn: conversations in flight (the sessions=N point when load.levels is not "
+          "given)")
+          .Default("1")
+          .Range(AtLeast(1)),
+      Row("spec.workload.dataset.multiTurn", T::kBool,
+          "sharegpt: keep whole conversations (each human turn a turn)")
+          .Default("false"),
+      Row("spec.workload.dataset.groups", T::kInt, "shared-prefix: distinct shared prefixes")
+          .Range(AtLeast(1)),
+      Row("spec.workload.dataset.promptsPerGroup", T::kInt,
+          "shared-prefix: prompts after each prefix")
+          .Range(AtLeast(1)),
+      Row("spec.workload.dataset.prefixTokens", T::kInt, "shared-prefix: tokens of each prefix")
+          .Range(AtLeast(0)),
+      Row("spec.workload.dataset.suffixTokens", T::kInt,
+          "shared-prefix: tokens of each prompt's own suffix")
+          .Range(AtLeast(1)),
+      Row("spec.workload.dataset.allowRepeat", T::kBool,
+          "Datasets: cycle through the items when a run needs more than the dataset holds")
+          .Default("false"),
+      Row("spec.workload.dataset.limit", T::kInt, "Datasets: use only the first N items")
+          .Range(AtLeast(1)),
+      Row("spec.workload.dataset.inputTokens", T::kObject,
+          "Input length distribution (a number N means {mean: N})")
+          .ScalarKey("mean"),
       Row("spec.workload.dataset.inputTokens.mean", T::kInt, "Mean input tokens")
           .Default("1024")
           .Range(AtLeast(1)),
@@ -202,7 +244,10 @@ std::vector<ContractField> BuildTable() {
           "Standard deviation (0: every prompt exactly the mean)")
           .Default("0")
           .Range(AtLeast(0)),
-      Row("spec.workload.dataset.outputTokens", T::kObject, "Output length distribution"),
+      Row("spec.workload.dataset.outputTokens", T::kObject,
+          "Output length distribution (a number N means {mean: N}); dataset kinds: the output "
+          "target of items that give none (mean only)")
+          .ScalarKey("mean"),
       Row("spec.workload.dataset.outputTokens.mean", T::kInt,
           "Mean output tokens (sent as max_tokens)")
           .Default("256")
@@ -217,6 +262,10 @@ std::vector<ContractField> BuildTable() {
           "text, or token ids (ids: completions endpoint only)")
           .Default("text")
           .Allowed({"text", "ids"}),
+      Row("spec.workload.tokenizer", T::kString,
+          "A Hugging Face tokenizer.json of the served model: exact prompt lengths and output "
+          "token counts when the server sends no usage; relative to the spec file's directory")
+          .Default("\"\""),
       Row("spec.workload.seed", T::kUnsigned,
           "Base seed; every dimension in seeds derives from it unless set")
           .Default("42"),
@@ -253,17 +302,59 @@ std::vector<ContractField> BuildTable() {
           .Allowed({"none", "per-replicate", "per-request"}),
       Row("spec.workload.load", T::kObject, "The load levels (points)").Required(),
       Row("spec.workload.load.type", T::kEnum,
-          "concurrency: closed loop, N in flight; rate: open loop, requests per second")
+          "concurrency: closed loop, N in flight; rate: open loop, requests per second; trace: "
+          "replay a trace dataset's timing; sessions: N multi-turn conversations in flight; "
+          "sweep: synchronous, throughput and rates between; search: the highest level meeting "
+          "an SLO")
           .Default("concurrency")
-          .Allowed({"concurrency", "rate"}),
-      Row("spec.workload.load.levels", T::kList, "One point per level (concurrency: integers)")
+          .Allowed({"concurrency", "rate", "trace", "sessions", "sweep", "search"}),
+      Row("spec.workload.load.levels", T::kList,
+          "One point per level: concurrency and rate (required; concurrency: integers), "
+          "sessions (default: dataset.sessions)")
           .Items(T::kNumber)
           .Range(Above(0))
-          .MinItems(1)
-          .Required(),
+          .MinItems(1),
       Row("spec.workload.load.requestsPerLevel", T::kRequestsExpr,
           "Measured requests per point: an integer, Nx (N times the level), max(a, b), min(a, b)")
           .Default("max(64, 4x)"),
+      Row("spec.workload.load.requests", T::kInt,
+          "trace: entries replayed; sessions: conversations run (default: all the dataset holds)")
+          .Range(AtLeast(1)),
+      Row("spec.workload.load.points", T::kInt,
+          "sweep: points measured: synchronous (concurrency=1), throughput (all requests in "
+          "flight, up to maxConcurrency), then points-2 rates evenly between their request rates")
+          .Default("10")
+          .Range(AtLeast(3)),
+      Row("spec.workload.load.maxConcurrency", T::kInt,
+          "sweep: the throughput point's concurrency cap; search over concurrency: the highest "
+          "level tried")
+          .Default("256")
+          .Range(AtLeast(1)),
+      Row("spec.workload.load.over", T::kEnum, "search: the level bisected")
+          .Default("rate")
+          .Allowed({"rate", "concurrency"}),
+      Row("spec.workload.load.slo", T::kSloBounds,
+          "search: per-request bounds every counted request must meet, "
+          "\"ttft_ms.p99<=2000,tpot_ms.p99<=100\" or {ttft_ms.p99: 2000}"),
+      Row("spec.workload.load.attainment", T::kNumber,
+          "search: the share of requests meeting every bound for a level to pass")
+          .Default("derived: the bounds' quantile (p99: 0.99), else 0.95")
+          .Range(Bounds(0, true, 1, false)),
+      Row("spec.workload.load.resolution", T::kNumber,
+          "search: stop when (high - low) / low is at most this")
+          .Default("0.1")
+          .Range(Above(0)),
+      Row("spec.workload.load.low", T::kNumber, "search: a level expected to pass")
+          .Range(Above(0)),
+      Row("spec.workload.load.high", T::kNumber, "search: a level expected to fail")
+          .Range(Above(0)),
+      Row("spec.workload.load.start", T::kNumber,
+          "search without low/high: the first level, then doubled (pass) or halved (fail)")
+          .Default("1")
+          .Range(Above(0)),
+      Row("spec.workload.load.maxPoints", T::kInt, "search: levels measured at most")
+          .Default("12")
+          .Range(AtLeast(2)),
       Row("spec.workload.load.duration", T::kDuration,
           "Also stop sending after this long per point (0s: requests only)")
           .Default("0s")
@@ -273,10 +364,11 @@ std::vector<ContractField> BuildTable() {
           .Default("0s")
           .Range(AtLeast(0)),
       Row("spec.workload.load.arrival", T::kArrival,
-          "Rate only: poisson, gamma:K (K > 0) or constant inter-arrival times")
+          "Open loop (rate, sweep, search over rate): poisson, gamma:K (K > 0) or constant "
+          "inter-arrival times")
           .Default("poisson"),
       Row("spec.workload.load.maxInflight", T::kInt,
-          "Rate only: cap on requests in flight (0: none)")
+          "Open loop (rate, trace, sweep, search over rate): cap on requests in flight (0: none)")
           .Default("0")
           .Range(AtLeast(0)),
       Row("spec.workload.load.requestTimeout", T::kDuration, "Per-request timeout (0s: none)")
@@ -388,7 +480,18 @@ std::vector<ContractRule> BuildRules() {
       {"all.maxReplicates", "all", "spec.measurement.maxReplicates >= replicates"},
       {"all.levels", "all", "load levels distinct; concurrency levels integers"},
       {"all.requestsPerLevel", "all", "requestsPerLevel gives at least 1 request at every level"},
-      {"all.rateOnly", "all", "load.arrival and load.maxInflight only with load.type rate"},
+      {"all.rateOnly", "all",
+       "load.arrival only with open-loop load (rate, sweep, search over rate); load.maxInflight "
+       "also with trace"},
+      {"all.datasetKeys", "all",
+       "dataset keys only for the types they configure (path for file kinds, groups… for "
+       "shared-prefix, inputTokens/entries/promptFormat for synthetic)"},
+      {"all.datasetLoad", "all",
+       "load.type trace needs a trace dataset and sessions a multi-turn one; other load types "
+       "need a single-request dataset"},
+      {"all.search", "all",
+       "load.type search needs load.slo; low < high when both are given; spec.slo absent (the "
+       "search's bounds are the run's SLO)"},
       {"all.promptFormat", "all", "dataset.promptFormat ids only with target.endpoint completions"},
       {"all.constraintAt", "all",
        "a constraint's `at` matches the load type; naming an undeclared level is a warning (the "
@@ -433,6 +536,8 @@ std::string_view FieldTypeName(FieldType type) {
       return "arrival";
     case T::kJson:
       return "json";
+    case T::kSloBounds:
+      return "slo-bounds";
   }
   return "?";
 }
@@ -480,7 +585,9 @@ std::string ContractField::AllowedText() const {
     case T::kRequestsExpr:
       return "N | Nx | max(a, b) | min(a, b)";
     case T::kPoint:
-      return "concurrency=N | rate=X";
+      return "concurrency=N | rate=X | trace | sessions=N";
+    case T::kSloBounds:
+      return "metric.stat<=X,… | {metric.stat: X}";
     case T::kList:
       if (item_type == T::kMetricPath) return "metric paths";
       if (min_items > 0)
@@ -592,6 +699,7 @@ nlohmann::json ContractJson() {
     if (f.range.min) j[f.range.min_exclusive ? "exclusiveMinimum" : "minimum"] = *f.range.min;
     if (f.range.max) j[f.range.max_exclusive ? "exclusiveMaximum" : "maximum"] = *f.range.max;
     if (f.min_items > 0) j["minItems"] = f.min_items;
+    if (!f.scalar_key.empty()) j["scalarKey"] = f.scalar_key;
     fields.push_back(std::move(j));
   }
   nlohmann::json rules = nlohmann::json::array();

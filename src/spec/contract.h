@@ -32,10 +32,11 @@ enum class FieldType {
   kRequestsExpr,  // requests per level: "64", "4x", "max(64, 4x)" (spec/requests_expr.h)
   kArrival,       // poisson | constant | gamma:K
   kJson,          // any YAML value, kept as JSON (extraBody)
+  kSloBounds,     // "ttft_ms.p99<=2000,tpot_ms.p99<=100" or a mapping {ttft_ms.p99: 2000}
 };
 
 // "object", "map", "list", "string", "enum", "int", "uint64", "number", "bool", "duration",
-// "point", "metric-path", "requests-expr", "arrival", "json".
+// "point", "metric-path", "requests-expr", "arrival", "json", "slo-bounds".
 std::string_view FieldTypeName(FieldType type);
 
 // A numeric range; for durations the bounds are nanoseconds.
@@ -60,6 +61,9 @@ struct ContractField {
   NumericRange range;     // numbers, integers, durations; for kList: every element
   size_t min_items = 0;   // kList: fewest elements
   bool required = false;  // must be written whenever its parent object is
+  // kObject: a plain scalar written in place of the mapping means {scalar_key: scalar}
+  // ("outputTokens: 32" is {mean: 32}); "" when the object has no short form.
+  std::string scalar_key;
   std::string doc;        // one line
 
   // The parent's path: "spec.measurement" for "spec.measurement.replicates", "spec.constraints[]"

@@ -44,14 +44,50 @@ BenchmarkRun EverythingSet() {
   run.workload.sampling.seed = 1;
   run.workload.sampling.min_tokens = 1;
   run.workload.load.type = "rate";
+  run.workload.load.levels = {1};
   for (std::string_view name : SloMetricNames()) run.slo[std::string(name)] = 1;
   run.constraints.push_back({.metric = "error_rate", .op = "<=", .at = "rate=1"});
   return run;
 }
 
+// Each load type and dataset kind writes the keys that configure it: together these write every
+// key of the contract.
+std::vector<BenchmarkRun> EveryShape() {
+  std::vector<BenchmarkRun> runs = {EverythingSet()};
+  BenchmarkRun files = EverythingSet();
+  Dataset& d = files.workload.dataset;
+  d.type = "sharegpt";
+  d.path = "x.json";
+  d.speedup = 2;
+  d.history = "synthetic";
+  d.sessions = 2;
+  d.multi_turn = true;
+  d.groups = 1;
+  d.prompts_per_group = 1;
+  d.prefix_tokens = 1;
+  d.suffix_tokens = 1;
+  d.output_tokens_set = true;
+  d.allow_repeat = true;
+  d.limit = 1;
+  files.workload.load.type = "trace";
+  files.workload.load.requests = 5;
+  runs.push_back(files);
+  BenchmarkRun sweep = EverythingSet();
+  sweep.workload.load.type = "sweep";
+  runs.push_back(sweep);
+  BenchmarkRun search = EverythingSet();
+  search.workload.load.type = "search";
+  search.workload.load.over = "concurrency";
+  search.workload.load.attainment = 0.9;
+  search.workload.load.low = 1;
+  search.workload.load.high = 2;
+  runs.push_back(search);
+  return runs;
+}
+
 TEST(ContractTest, TableAndJsonFormAgreeOnEveryKey) {
   std::set<std::string> from_json;
-  Leaves(ToJson(EverythingSet()), "", from_json);
+  for (const BenchmarkRun& run : EveryShape()) Leaves(ToJson(run), "", from_json);
   std::set<std::string> from_table;
   for (const ContractField& f : ContractFields()) {
     if (f.type != FieldType::kObject) from_table.insert(f.path);

@@ -9,7 +9,9 @@
 //    "target":   {"endpoint", "model", "extraBody"},
 //    "workload": {"dataset": {"type", "inputTokens": {"mean", "stddev"},
 //                             "outputTokens": {"mean", "stddev"}, "entries", "promptFormat",
-//                             "contentDigest"},   // SHA-256 of a dataset file; null for synthetic
+//                             "contentDigest": null},          // synthetic
+//                 "dataset": {"type", "contentDigest": {…}},   // every other kind (below)
+//                 "tokenizer": "sha256:…",                    // only when workload.tokenizer is set
 //                 "sampling": {"temperature", "topP", "seed", "ignoreEos", "minTokens"},
 //                 "seeds": {"prompts", "lengths"},   // decimal strings (see below)
 //                 "cacheBust",
@@ -22,6 +24,14 @@
 // sim, system.*, load (levels become point strings), the schedule/sampling/order/bootstrap
 // seeds, measurement.*, slo, constraints, sinks, provenance — is deliberately left out: those
 // are candidate variables under test or measurement choices, not the workload.
+//
+// Datasets other than synthetic: contentDigest is workload.dataset_digest, the loaded dataset's
+// DigestJson() (workload/dataset.h: {type, options sorted, content_digest "sha256:<file bytes>"})
+// with the `sessions` option removed (sessions=N is a load level: it is in the point string).
+// The file's path never enters: the same bytes anywhere are the same workload. The tokenizer
+// enters as the SHA-256 of its file. Both are filled by runner::ResolveWorkloadFiles; REQUIRES
+// (for such specs): it ran, else contentDigest / tokenizer are null and the digest is not the
+// run's. Synthetic specs without a tokenizer hash exactly as before these keys existed.
 //
 // Changing this object in any way that changes digests of existing specs requires bumping
 // kWorkloadDigestVersion.

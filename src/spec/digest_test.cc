@@ -143,5 +143,54 @@ TEST(DigestTest, BenchmarkCaseIdIsDigestNewlinePoint) {
   EXPECT_NE(BenchmarkCaseId(Base(), "concurrency=4"), BenchmarkCaseId(other, "concurrency=4"));
 }
 
+
+// A dataset spec as the runner leaves it after reading the files.
+BenchmarkRun Resolved(const std::string& yaml_dataset, const nlohmann::json& dataset_digest) {
+  ParseOutcome outcome =
+      ParseBenchmarkRun(Edit("      levels: [1, 4]\n",
+                             "      levels: [1, 4]\n    dataset: " + yaml_dataset + "\n"),
+                        "spec.yaml");
+  EXPECT_TRUE(outcome.ok()) << (outcome.problems.empty() ? "" : outcome.problems[0].message);
+  outcome.run.workload.dataset_digest = dataset_digest;
+  return outcome.run;
+}
+
+TEST(DigestTest, DatasetsHashTheirContentDigestNeverThePath) {
+  const nlohmann::json content = {
+      {"type", "jsonl"}, {"options", nlohmann::json::object()}, {"content_digest", "sha256:aa"}};
+  const std::string a = WorkloadSpecDigest(Resolved("{type: jsonl, path: a/prompts.jsonl}", content));
+  const std::string b = WorkloadSpecDigest(Resolved("{type: jsonl, path: elsewhere.jsonl}", content));
+  EXPECT_EQ(a, b);
+  nlohmann::json other = content;
+  other["content_digest"] = "sha256:bb";
+  EXPECT_NE(a, WorkloadSpecDigest(Resolved("{type: jsonl, path: a/prompts.jsonl}", other)));
+  EXPECT_NE(a, Base());
+  const nlohmann::json input =
+      WorkloadDigestInput(Resolved("{type: jsonl, path: a/prompts.jsonl}", content));
+  EXPECT_EQ(input["workload"]["dataset"]["contentDigest"], content);
+  EXPECT_FALSE(input.dump().find("prompts.jsonl") != std::string::npos) << input.dump();
+}
+
+TEST(DigestTest, TokenizerEntersOnlyWhenSet) {
+  ParseOutcome outcome = ParseBenchmarkRun(kValidSpec, "spec.yaml");
+  EXPECT_FALSE(WorkloadDigestInput(outcome.run)["workload"].contains("tokenizer"));
+  outcome.run.workload.tokenizer = "tok/tokenizer.json";
+  outcome.run.workload.tokenizer_digest = "sha256:cc";
+  const std::string with = WorkloadSpecDigest(outcome.run);
+  EXPECT_NE(with, Base());
+  EXPECT_EQ(WorkloadDigestInput(outcome.run)["workload"]["tokenizer"], "sha256:cc");
+  outcome.run.workload.tokenizer = "moved/tokenizer.json";
+  EXPECT_EQ(WorkloadSpecDigest(outcome.run), with);
+}
+
+TEST(DigestTest, SweepAndSearchSettingsAreNotTheWorkload) {
+  EXPECT_EQ(DigestOf(Edit("      levels: [1, 4]\n",
+                          "      type: search\n      slo: \"ttft_ms.p99<=2000\"\n"
+                          "      resolution: 0.2\n")),
+            Base());
+  EXPECT_EQ(DigestOf(Edit("      levels: [1, 4]\n", "      type: sweep\n      points: 7\n")),
+            Base());
+}
+
 }  // namespace
 }  // namespace inferbench::spec

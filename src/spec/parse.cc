@@ -64,6 +64,8 @@ std::string Expected(FieldType type) {
       return "a point string such as concurrency=4 or rate=2.5";
     case FieldType::kMetricPath:
       return "a metric path such as ttft_ms.p99";
+    case FieldType::kSloBounds:
+      return "bounds such as \"ttft_ms.p99<=2000,tpot_ms.p99<=100\" or {ttft_ms.p99: 2000}";
     default:
       return "a string";
   }
@@ -162,8 +164,39 @@ class DocumentReader {
                             const std::string& path, int line) {
     const int value_line = node.IsNull() ? line : LineOf(node);
     switch (field.type) {
-      case FieldType::kObject:
+      case FieldType::kObject: {
+        const ContractField* short_form =
+            field.scalar_key.empty() ? nullptr
+                                     : FindContractField(field.path + "." + field.scalar_key);
+        if (short_form && node.IsScalar()) {
+          // "outputTokens: 32" is {mean: 32}.
+          const std::string child_path = path + "." + field.scalar_key;
+          declared_.insert(child_path);
+          lines_[child_path] = value_line;
+          std::optional<json> v = Value(node, *short_form, child_path, value_line);
+          if (!v) return std::nullopt;
+          return json{{field.scalar_key, std::move(*v)}};
+        }
         return Object(node, field.path, path, line);
+      }
+      case FieldType::kSloBounds: {
+        if (node.IsMap()) {
+          json out = json::object();
+          for (const auto& kv : node) {
+            const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+            const std::string entry = path + "." + key;
+            lines_[entry] = LineOf(kv.first);
+            std::optional<json> v =
+                Scalar(kv.second, FieldType::kNumber, field, entry, LineOf(kv.first));
+            if (v) out[key] = std::move(*v);
+          }
+          return out;
+        }
+        if (node.IsScalar() && !node.Scalar().empty()) return node.Scalar();
+        Error(path, value_line,
+              fmt::format("expected {}, got {}", Expected(FieldType::kSloBounds), Describe(node)));
+        return std::nullopt;
+      }
       case FieldType::kJson: {
         if (node.IsNull()) return json::object();
         if (!node.IsMap()) {

@@ -205,5 +205,62 @@ TEST_F(ConstraintsFileTest, NotAListOrMissing) {
   EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent/c.yaml"));
 }
 
+
+TEST(ParseTest, ScalarLengthsAreTheMean) {
+  ParseOutcome outcome = ParseBenchmarkRun(
+      Edit("      levels: [1, 4]\n",
+           "      levels: [1, 4]\n    dataset: {inputTokens: 64, outputTokens: 16}\n"),
+      "spec.yaml");
+  ASSERT_TRUE(outcome.ok()) << outcome.problems[0].message;
+  EXPECT_EQ(outcome.run.workload.dataset.input_tokens.mean, 64);
+  EXPECT_EQ(outcome.run.workload.dataset.output_tokens.mean, 16);
+  EXPECT_EQ(outcome.run.workload.dataset.output_tokens.stddev, 0);
+  EXPECT_TRUE(outcome.run.declared.contains("spec.workload.dataset.outputTokens.mean"));
+}
+
+TEST(ParseTest, DatasetKeysAndTheSearchSloMapForm) {
+  const std::string text = Edit(
+      "    load:\n      levels: [1, 4]\n",
+      "    dataset: {type: shared-prefix, groups: 4, promptsPerGroup: 8, prefixTokens: 256,\n"
+      "              suffixTokens: 32, outputTokens: 32, allowRepeat: true}\n"
+      "    tokenizer: tok/tokenizer.json\n"
+      "    load:\n      type: search\n      slo: {ttft_ms.p99: 2000, tpot_ms.p99: 100}\n");
+  ParseOutcome outcome = ParseBenchmarkRun(text, "spec.yaml");
+  ASSERT_TRUE(outcome.ok()) << outcome.problems[0].message;
+  const Dataset& d = outcome.run.workload.dataset;
+  EXPECT_EQ(d.type, "shared-prefix");
+  EXPECT_EQ(d.groups, 4);
+  EXPECT_EQ(d.prompts_per_group, 8);
+  EXPECT_EQ(d.prefix_tokens, 256);
+  EXPECT_EQ(d.suffix_tokens, 32);
+  EXPECT_TRUE(d.output_tokens_set);
+  EXPECT_EQ(d.output_tokens.mean, 32);
+  EXPECT_EQ(d.allow_repeat, true);
+  EXPECT_EQ(outcome.run.workload.tokenizer, "tok/tokenizer.json");
+  EXPECT_EQ(outcome.run.workload.load.slo, "tpot_ms.p99<=100,ttft_ms.p99<=2000");
+
+  // The effective spec reads back the same.
+  ParseOutcome again = ParseBenchmarkRun(EffectiveSpecYaml(outcome.run), "b.yaml");
+  ASSERT_TRUE(again.ok()) << again.problems[0].message << EffectiveSpecYaml(outcome.run);
+  EXPECT_EQ(ToJson(again.run), ToJson(outcome.run)) << EffectiveSpecYaml(outcome.run);
+}
+
+TEST(ParseTest, TraceAndConversationSpecsRoundTrip) {
+  for (const char* shape :
+       {"    dataset: {type: trace, path: t.jsonl, speedup: 2, limit: 50}\n"
+        "    load: {type: trace, requests: 20, maxInflight: 8}\n",
+        "    dataset: {type: conversations, path: c.jsonl, history: response, sessions: 4}\n"
+        "    load: {type: sessions}\n",
+        "    load: {type: sweep, points: 6, requestsPerLevel: \"40\", arrival: constant}\n"}) {
+    ParseOutcome outcome =
+        ParseBenchmarkRun(Edit("    load:\n      levels: [1, 4]\n", shape), "spec.yaml");
+    ASSERT_TRUE(outcome.ok()) << shape << outcome.problems[0].message;
+    const std::string yaml = EffectiveSpecYaml(outcome.run);
+    ParseOutcome again = ParseBenchmarkRun(yaml, "b.yaml");
+    ASSERT_TRUE(again.ok()) << again.problems[0].message << yaml;
+    EXPECT_EQ(ToJson(again.run), ToJson(outcome.run)) << yaml;
+  }
+}
+
 }  // namespace
 }  // namespace inferbench::spec

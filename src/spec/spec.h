@@ -11,7 +11,8 @@
 //   requests_expr.h       requestsPerLevel expressions: "max(64, 4x)".
 //   digest.h              workload_spec_digest (what it covers and why) and benchmark_case_id.
 //   plan.h                Point strings, the (point, replicate) plan in the declared order,
-//                         duration estimate.
+//                         duration estimate; the sweep's throughput point and the search's
+//                         SLO bounds (load.type sweep / search).
 //
 // Namespace: inferbench::spec. Depends on results/ and core/ only (yaml-cpp privately).
 #pragma once

@@ -97,19 +97,28 @@ class Checker {
   void CheckConstraintPoints() {
     const std::vector<std::string> points = PointStrings(run_);
     const std::string& type = run_.workload.load.type;
+    // sweep and search decide most of their points during the run: only the kind is checked.
+    const bool decided_later = type == "sweep" || type == "search";
     for (size_t i = 0; i < run_.constraints.size(); ++i) {
       const Constraint& c = run_.constraints[i];
       if (!c.at) continue;
       Result<results::Point> point = results::Point::Parse(*c.at);
-      if (!point.ok() || run_.workload.load.levels.empty())
+      if (!point.ok() || (!decided_later && points.empty()))
         continue;  // syntax: reported by CheckValues
       const std::string path = fmt::format("spec.constraints[{}].at", i);
       const std::string kind(results::PointKindName(point->kind()));
-      if (kind != type) {
-        Error(path,
-              fmt::format("\"{}\" is a {} point but spec.workload.load.type is {}; use one of {}",
-                          *c.at, kind, type, fmt::join(points, ", ")));
-      } else if (std::find(points.begin(), points.end(), point->Format()) == points.end()) {
+      std::vector<std::string> kinds = {type};
+      if (type == "sweep") kinds = {"concurrency", "rate"};
+      if (type == "search") kinds = {run_.workload.load.over};
+      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+        Error(path, fmt::format("\"{}\" is a {} point but spec.workload.load.type {} measures {} "
+                                "points{}",
+                                *c.at, kind, type, fmt::join(kinds, " and "),
+                                points.empty() ? ""
+                                               : fmt::format("; use one of {}",
+                                                             fmt::join(points, ", "))));
+      } else if (!decided_later &&
+                 std::find(points.begin(), points.end(), point->Format()) == points.end()) {
         Warn(path,
              fmt::format(
                  "\"{}\" is not a declared level (points: {}); the gate will skip this constraint",
@@ -120,6 +129,8 @@ class Checker {
 
   void CheckRules();
   void CheckMode();
+  void CheckLoad();
+  void CheckDataset();
 
  private:
   void CheckScalar(const ContractField& f, FieldType type, const json& v, const std::string& path) {
@@ -160,13 +171,7 @@ class Checker {
       }
       case FieldType::kPoint: {
         Result<results::Point> p = results::Point::Parse(v.get<std::string>());
-        if (!p.ok()) {
-          Error(path, p.status().message());
-        } else if (p->kind() != results::PointKind::kConcurrency &&
-                   p->kind() != results::PointKind::kRate) {
-          Error(path, fmt::format("\"{}\": a BenchmarkRun has concurrency=N or rate=X points only",
-                                  v.get<std::string>()));
-        }
+        if (!p.ok()) Error(path, p.status().message());
         return;
       }
       case FieldType::kMetricPath: {
@@ -287,48 +292,8 @@ void Checker::CheckRules() {
                       m.max_replicates, m.replicates));
   }
 
-  const Load& load = run_.workload.load;
-  const bool rate = load.type == "rate";
-  std::set<std::string> seen_points;
-  bool requests_failed = false;
-  const std::vector<std::string> points = PointStrings(run_);
-  for (size_t i = 0; i < load.levels.size(); ++i) {
-    const double level = load.levels[i];
-    const std::string path = fmt::format("spec.workload.load.levels[{}]", i);
-    if (!(level > 0)) continue;  // CheckValues reported it
-    if (!rate && level != std::trunc(level)) {
-      Error(path, fmt::format("concurrency levels are whole numbers of requests in flight, got {}",
-                              level));
-      continue;
-    }
-    if (!seen_points.insert(points[i]).second) {
-      Error(path, fmt::format("{} is listed twice; every level is one point", points[i]));
-      continue;
-    }
-    if (!requests_failed && CheckRequestsPerLevel(load.requests_per_level).ok()) {
-      Result<int64_t> n = EvaluateRequestsPerLevel(load.requests_per_level, level);
-      if (!n.ok()) {
-        Error("spec.workload.load.requestsPerLevel", n.status().message());
-        requests_failed = true;  // once, for the first level it fails at
-      }
-    }
-  }
-  if (!rate) {
-    if (Declared("spec.workload.load.arrival") || load.arrival != "poisson") {
-      Error("spec.workload.load.arrival",
-            "applies to load.type rate only; remove it or set type: rate");
-    }
-    if (Declared("spec.workload.load.maxInflight") || load.max_inflight != 0) {
-      Error("spec.workload.load.maxInflight",
-            "applies to load.type rate only; remove it or set type: rate");
-    }
-  } else if (load.ramp_up_ns > 0) {
-    Warn("spec.workload.load.rampUp", "applies to concurrency load only; rate load ignores it");
-  }
-  if (run_.workload.dataset.prompt_format == "ids" && t.endpoint != "completions") {
-    Error("spec.workload.dataset.promptFormat",
-          "ids (token-id prompts) need spec.target.endpoint: completions; chat messages are text");
-  }
+  CheckLoad();
+  CheckDataset();
   if (run_.provenance.sign && run_.provenance.key_file.empty()) {
     Error("spec.provenance.keyFile", "required when provenance.sign is true: the signing key file");
   }
@@ -341,6 +306,241 @@ void Checker::CheckRules() {
       Error("spec.slo." + name,
             fmt::format("not an SLO metric; use one of {}", fmt::join(names, ", ")));
     }
+  }
+}
+
+void Checker::CheckLoad() {
+  const Load& load = run_.workload.load;
+  const std::string& type = load.type;
+  const std::string lp = "spec.workload.load.";
+  const bool classic = type == "concurrency" || type == "rate";
+  const bool rate = type == "rate";
+  const bool open_loop = rate || type == "sweep" || (type == "search" && load.over == "rate");
+
+  // Keys that configure other load types.
+  struct KeyUse {
+    const char* key;
+    std::vector<std::string> types;
+    const char* what;
+  };
+  const std::vector<KeyUse> uses = {
+      {"levels", {"concurrency", "rate", "sessions"}, "concurrency, rate and sessions"},
+      {"requestsPerLevel",
+       {"concurrency", "rate", "sweep", "search"},
+       "concurrency, rate, sweep and search (trace and sessions: use requests)"},
+      {"requests", {"trace", "sessions"}, "trace and sessions"},
+      {"points", {"sweep"}, "sweep"},
+      {"maxConcurrency", {"sweep", "search"}, "sweep and search over concurrency"},
+      {"over", {"search"}, "search"},
+      {"slo", {"search"}, "search"},
+      {"attainment", {"search"}, "search"},
+      {"resolution", {"search"}, "search"},
+      {"low", {"search"}, "search"},
+      {"high", {"search"}, "search"},
+      {"start", {"search"}, "search"},
+      {"maxPoints", {"search"}, "search"},
+  };
+  for (const KeyUse& use : uses) {
+    const std::string path = lp + use.key;
+    if (!Declared(path)) continue;
+    if (std::find(use.types.begin(), use.types.end(), type) == use.types.end()) {
+      Error(path, fmt::format("applies to load.type {} only (this load is {}); remove it",
+                              use.what, type));
+    }
+  }
+  if (type == "search" && load.over != "concurrency" && Declared(lp + "maxConcurrency")) {
+    Error(lp + "maxConcurrency", "applies to a search over concurrency only; remove it");
+  }
+
+  if (classic && load.levels.empty()) {
+    Error(lp + "levels",
+          Declared(lp + "levels")
+              ? fmt::format("needs at least 1 item: load.type {} measures one point per level",
+                            type)
+              : fmt::format("required key is missing for load.type {}: one point per level, "
+                            "e.g. levels: [1, 4, 16]",
+                            type));
+  }
+  std::set<std::string> seen_points;
+  bool requests_failed = false;
+  const std::vector<std::string> points = PointStrings(run_);
+  if (classic || type == "sessions") {
+    for (size_t i = 0; i < load.levels.size(); ++i) {
+      const double level = load.levels[i];
+      const std::string path = fmt::format("{}levels[{}]", lp, i);
+      if (!(level > 0)) continue;  // CheckValues reported it
+      if (!rate && level != std::trunc(level)) {
+        Error(path,
+              fmt::format("{} levels are whole numbers of {} in flight, got {}", type,
+                          type == "sessions" ? "conversations" : "requests", level));
+        continue;
+      }
+      if (i < points.size() && !seen_points.insert(points[i]).second) {
+        Error(path, fmt::format("{} is listed twice; every level is one point", points[i]));
+        continue;
+      }
+      if (classic && !requests_failed && CheckRequestsPerLevel(load.requests_per_level).ok()) {
+        Result<int64_t> n = EvaluateRequestsPerLevel(load.requests_per_level, level);
+        if (!n.ok()) {
+          Error(lp + "requestsPerLevel", n.status().message());
+          requests_failed = true;  // once, for the first level it fails at
+        }
+      }
+    }
+  }
+  if (type == "sweep" && CheckRequestsPerLevel(load.requests_per_level).ok()) {
+    for (double x : {1.0, static_cast<double>(load.max_concurrency)}) {
+      Result<int64_t> n = EvaluateRequestsPerLevel(load.requests_per_level, x);
+      if (!n.ok()) {
+        Error(lp + "requestsPerLevel", n.status().message());
+        break;
+      }
+    }
+  }
+  if (!open_loop && (Declared(lp + "arrival") || load.arrival != "poisson")) {
+    Error(lp + "arrival",
+          "applies to open-loop load only (rate, sweep, search over rate); remove it or change "
+          "load.type");
+  }
+  if (!open_loop && type != "trace" && (Declared(lp + "maxInflight") || load.max_inflight != 0)) {
+    Error(lp + "maxInflight",
+          "applies to open-loop load only (rate, trace, sweep, search over rate); remove it or "
+          "change load.type");
+  }
+  if ((rate || type == "trace" || (type == "search" && load.over == "rate")) &&
+      load.ramp_up_ns > 0) {
+    Warn(lp + "rampUp", "applies to closed-loop load only; open-loop load ignores it");
+  }
+
+  if (type == "search") {
+    if (load.slo.empty()) {
+      Error(lp + "slo",
+            "required for load.type search: the per-request bounds a level must meet, e.g. "
+            "slo: \"ttft_ms.p99<=2000,tpot_ms.p99<=100\"");
+    } else if (Result<std::vector<SearchBound>> bounds = ParseSearchSlo(load.slo); !bounds.ok()) {
+      Error(lp + "slo", bounds.status().message());
+    }
+    if (load.low && load.high && !(*load.low < *load.high)) {
+      Error(lp + "high", fmt::format("must be above low ({}), got {}", *load.low, *load.high));
+    }
+    if (load.over == "concurrency") {
+      for (const char* key : {"low", "high", "start"}) {
+        const std::optional<double> v =
+            std::string(key) == "low" ? load.low
+                                      : (std::string(key) == "high" ? load.high
+                                                                    : std::optional(load.start));
+        if (v && *v != std::trunc(*v)) {
+          Error(lp + key, fmt::format("a concurrency search uses whole levels, got {}", *v));
+        }
+      }
+    }
+    if (!run_.slo.empty()) {
+      Error("spec.slo",
+            "a search judges every request by spec.workload.load.slo, which is also the run's SLO "
+            "(goodput, slo_attainment); remove spec.slo");
+    }
+  }
+}
+
+void Checker::CheckDataset() {
+  const Dataset& d = run_.workload.dataset;
+  const std::string dp = "spec.workload.dataset.";
+  const std::string& type = d.type;
+  const std::string& load_type = run_.workload.load.type;
+  if (d.synthetic()) {
+    for (const char* key : {"path", "speedup", "history", "sessions", "multiTurn", "groups",
+                            "promptsPerGroup", "prefixTokens", "suffixTokens", "allowRepeat",
+                            "limit"}) {
+      if (Declared(dp + key)) {
+        Error(dp + key, fmt::format("does not apply to dataset.type synthetic; set type to the "
+                                    "dataset kind it configures, or remove it"));
+      }
+    }
+  } else {
+    for (const char* key : {"inputTokens", "entries", "promptFormat"}) {
+      if (Declared(dp + key)) {
+        Error(dp + key,
+              fmt::format("applies to dataset.type synthetic only; a {} dataset gives its own "
+                          "prompts — remove it",
+                          type));
+      }
+    }
+    const bool file_kind = type != "shared-prefix";
+    if (file_kind && d.path.empty()) {
+      Error(dp + "path", fmt::format("required for dataset.type {}: the dataset file (relative "
+                                     "to the spec file's directory)",
+                                     type));
+    }
+    if (!file_kind && Declared(dp + "path")) {
+      Error(dp + "path", "shared-prefix datasets are generated: remove path");
+    }
+    struct KindKey {
+      const char* key;
+      std::vector<std::string> types;
+    };
+    const std::vector<KindKey> keys = {
+        {"speedup", {"trace"}},
+        {"history", {"conversations", "sharegpt"}},
+        {"sessions", {"conversations", "sharegpt"}},
+        {"multiTurn", {"sharegpt"}},
+        {"groups", {"shared-prefix"}},
+        {"promptsPerGroup", {"shared-prefix"}},
+        {"prefixTokens", {"shared-prefix"}},
+        {"suffixTokens", {"shared-prefix"}},
+    };
+    for (const KindKey& k : keys) {
+      if (!Declared(dp + k.key)) continue;
+      if (std::find(k.types.begin(), k.types.end(), type) == k.types.end()) {
+        Error(dp + k.key, fmt::format("applies to dataset.type {} only; remove it",
+                                      fmt::join(k.types, " and ")));
+      }
+    }
+    if (type == "sharegpt" && !d.multi_turn.value_or(false) &&
+        (Declared(dp + "history") || Declared(dp + "sessions"))) {
+      Error(dp + (Declared(dp + "history") ? "history" : "sessions"),
+            "applies to multi-turn sharegpt only: add multiTurn: true, or remove it");
+    }
+    if (type == "shared-prefix") {
+      const std::pair<const char*, bool> needed[] = {
+          {"groups", d.groups.has_value()},
+          {"promptsPerGroup", d.prompts_per_group.has_value()},
+          {"prefixTokens", d.prefix_tokens.has_value()},
+          {"suffixTokens", d.suffix_tokens.has_value()},
+          {"outputTokens", d.output_tokens_set}};
+      for (const auto& [key, given] : needed) {
+        if (!given) {
+          Error(dp + key, "required for dataset.type shared-prefix: groups, promptsPerGroup, "
+                          "prefixTokens, suffixTokens and outputTokens describe the groups");
+        }
+      }
+    }
+    if (d.output_tokens_set && d.output_tokens.stddev != 0) {
+      Error(dp + "outputTokens.stddev",
+            "a dataset's outputTokens is one target for items that give none: remove stddev");
+    }
+  }
+
+  // The load type and the dataset kind go together.
+  const bool multi_turn = d.multi_turn_kind();
+  if (load_type == "trace" && type != "trace") {
+    Error("spec.workload.load.type",
+          fmt::format("trace replays a trace dataset's timing, but dataset.type is {}; set "
+                      "dataset: {{type: trace, path: …}} or use another load type",
+                      type));
+  } else if (load_type == "sessions" && !multi_turn) {
+    Error("spec.workload.load.type",
+          fmt::format("sessions runs multi-turn conversations, but dataset.type is {}{}; use "
+                      "type: conversations (or sharegpt with multiTurn: true)",
+                      type, type == "sharegpt" ? " without multiTurn" : ""));
+  } else if (load_type != "sessions" && multi_turn) {
+    Error("spec.workload.load.type",
+          fmt::format("a multi-turn dataset ({}) is run as conversations: set load.type: "
+                      "sessions (levels: conversations in flight)",
+                      type));
+  }
+  if (run_.workload.dataset.prompt_format == "ids" && run_.target.endpoint != "completions") {
+    Error("spec.workload.dataset.promptFormat",
+          "ids (token-id prompts) need spec.target.endpoint: completions; chat messages are text");
   }
 }
 
@@ -374,6 +574,9 @@ std::vector<Problem> Merge(ParseOutcome& outcome) {
     for (const Problem& q : problems) {
       if (q.warning || q.path.empty()) continue;
       repeated |= IsWithin(p.path, q.path) || IsWithin(q.path, p.path);
+      // A rejected `type` leaves its default in place: the rules that depend on it (every key
+      // beside it) would judge the wrong kind.
+      if (q.path.ends_with(".type")) repeated |= IsWithin(p.path, ParentPath(q.path));
     }
     if (!repeated) problems.push_back(std::move(p));
   }

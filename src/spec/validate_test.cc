@@ -77,7 +77,7 @@ const BadSpec kBadSpecs[] = {
     {"bad_point", "at: \"concurrency=4\"", "at: \"conc=4\"", "spec.constraints[0].at", "conc=4",
      "at:"},
     {"point_of_other_kind", "at: \"concurrency=4\"", "at: \"rate=4\"", "spec.constraints[0].at",
-     "is a rate point but spec.workload.load.type is concurrency", "at:"},
+     "is a rate point but spec.workload.load.type concurrency measures concurrency points", "at:"},
     {"publication_two_replicates", "replicates: 3", "replicates: 2", "spec.measurement.replicates",
      "publication needs at least 3", "replicates"},
     {"publication_no_outlier_policy", "    outlierPolicy: {method: mad}\n", "",
@@ -131,7 +131,7 @@ const BadSpec kBadSpecs[] = {
     {"wrong_api_version", "apiVersion: inferbench.dev/v1alpha1", "apiVersion: inferbench.dev/v2",
      "apiVersion", "not one of inferbench.dev/v1alpha1", "apiVersion"},
     {"arrival_with_concurrency", "      levels: [1, 4]",
-     "      levels: [1, 4]\n      arrival: constant", "spec.workload.load.arrival", "rate only",
+     "      levels: [1, 4]\n      arrival: constant", "spec.workload.load.arrival", "open-loop load only",
      "arrival"},
     {"confidence_level_one", "confidenceLevel: 0.95", "confidenceLevel: 1",
      "spec.measurement.confidenceLevel", "must be (0, 1)", "confidenceLevel"},
@@ -329,6 +329,171 @@ TEST(ValidateTest, PublicationRuleOutcomesForExplain) {
   std::vector<RuleOutcome> rules = EvaluatePublicationRules(outcome.run);
   ASSERT_FALSE(rules.empty());
   for (const RuleOutcome& r : rules) EXPECT_TRUE(r.passed) << r.id << ": " << r.detail;
+}
+
+
+// Datasets and the load types of issue 5: a realism-mode base without constraints, so each edit
+// breaks exactly one rule.
+constexpr std::string_view kWorkloadSpec = R"(apiVersion: inferbench.dev/v1alpha1
+kind: BenchmarkRun
+metadata:
+  name: workload-spec
+spec:
+  target:
+    url: http://127.0.0.1:8000
+    model: test-model
+  workload:
+    dataset: {type: jsonl, path: prompts.jsonl}
+    load:
+      type: concurrency
+      levels: [1, 4]
+)";
+
+TEST(ValidateTest, WorkloadBaseSpecHasNoError) {
+  ParseOutcome outcome = ParseAndValidateBenchmarkRun(kWorkloadSpec, "spec.yaml");
+  EXPECT_TRUE(outcome.ok()) << Dump(outcome.problems);
+}
+
+const BadSpec kBadWorkloadSpecs[] = {
+    {"unknown_dataset_key", "path: prompts.jsonl", "path: prompts.jsonl, speedupp: 2",
+     "spec.workload.dataset.speedupp", "did you mean \"speedup\"", "dataset:"},
+    {"unknown_dataset_type", "type: jsonl", "type: jsonlines", "spec.workload.dataset.type",
+     "is not one of synthetic, jsonl", "dataset:"},
+    {"file_kind_without_path", "type: jsonl, path: prompts.jsonl", "type: jsonl",
+     "spec.workload.dataset.path", "required for dataset.type jsonl", "dataset:"},
+    {"speedup_on_jsonl", "path: prompts.jsonl", "path: prompts.jsonl, speedup: 2",
+     "spec.workload.dataset.speedup", "applies to dataset.type trace only", "dataset:"},
+    {"groups_on_synthetic", "{type: jsonl, path: prompts.jsonl}", "{type: synthetic, groups: 2}",
+     "spec.workload.dataset.groups", "does not apply to dataset.type synthetic", "dataset:"},
+    {"input_tokens_on_jsonl", "path: prompts.jsonl", "path: prompts.jsonl, inputTokens: {mean: 5}",
+     "spec.workload.dataset.inputTokens", "applies to dataset.type synthetic only", "dataset:"},
+    {"path_on_shared_prefix", "{type: jsonl, path: prompts.jsonl}",
+     "{type: shared-prefix, path: x, groups: 2, promptsPerGroup: 2, prefixTokens: 8, "
+     "suffixTokens: 8, outputTokens: 8}",
+     "spec.workload.dataset.path",
+     "remove path", "dataset:"},
+    {"shared_prefix_missing_groups", "{type: jsonl, path: prompts.jsonl}",
+     "{type: shared-prefix, promptsPerGroup: 2, prefixTokens: 8, suffixTokens: 8, "
+     "outputTokens: 8}",
+     "spec.workload.dataset.groups", "required for dataset.type shared-prefix", "dataset:"},
+    {"output_stddev_on_dataset", "path: prompts.jsonl",
+     "path: prompts.jsonl, outputTokens: {mean: 8, stddev: 2}",
+     "spec.workload.dataset.outputTokens.stddev", "remove stddev", "dataset:"},
+    {"history_without_multi_turn", "{type: jsonl, path: prompts.jsonl}",
+     "{type: sharegpt, path: s.json, history: response}", "spec.workload.dataset.history",
+     "multiTurn: true", "dataset:"},
+    {"trace_load_with_jsonl", "      type: concurrency\n      levels: [1, 4]\n", "      type: trace\n",
+     "spec.workload.load.type", "trace replays a trace dataset", "type: trace"},
+    {"sessions_load_with_jsonl", "      type: concurrency\n      levels: [1, 4]\n",
+     "      type: sessions\n", "spec.workload.load.type", "sessions runs multi-turn",
+     "type: sessions"},
+    {"conversations_with_concurrency", "{type: jsonl, path: prompts.jsonl}",
+     "{type: conversations, path: c.jsonl}", "spec.workload.load.type",
+     "set load.type: sessions", "type: concurrency"},
+    {"levels_with_trace", "{type: jsonl, path: prompts.jsonl}\n    load:\n      type: concurrency",
+     "{type: trace, path: t.jsonl}\n    load:\n      type: trace", "spec.workload.load.levels",
+     "applies to load.type concurrency, rate and sessions", "levels"},
+    {"requests_per_level_with_trace",
+     "{type: jsonl, path: prompts.jsonl}\n    load:\n      type: concurrency\n      levels: [1, 4]",
+     "{type: trace, path: t.jsonl}\n    load:\n      type: trace\n      requestsPerLevel: 5",
+     "spec.workload.load.requestsPerLevel", "use requests", "requestsPerLevel"},
+    {"points_with_concurrency", "      levels: [1, 4]", "      levels: [1, 4]\n      points: 5",
+     "spec.workload.load.points", "applies to load.type sweep only", "points"},
+    {"sweep_too_few_points", "      type: concurrency\n      levels: [1, 4]",
+     "      type: sweep\n      points: 2", "spec.workload.load.points", "must be >= 3",
+     "points"},
+    {"search_without_slo", "      type: concurrency\n      levels: [1, 4]", "      type: search",
+     "spec.workload.load.slo", "required for load.type search", "    load:"},
+    {"search_bad_slo", "      type: concurrency\n      levels: [1, 4]",
+     "      type: search\n      slo: \"ttft.p99<=2000\"", "spec.workload.load.slo",
+     "did you mean ttft_ms", "slo:"},
+    {"search_wrong_direction", "      type: concurrency\n      levels: [1, 4]",
+     "      type: search\n      slo: {tpot_ms.p99: 100, per_user_tok_s: -3}",
+     "spec.workload.load.slo", "\"-3\" is not a number > 0", "slo:"},
+    {"search_low_above_high", "      type: concurrency\n      levels: [1, 4]",
+     "      type: search\n      slo: \"ttft_ms.p99<=2000\"\n      low: 8\n      high: 4",
+     "spec.workload.load.high", "must be above low", "high:"},
+    {"search_fractional_concurrency", "      type: concurrency\n      levels: [1, 4]",
+     "      type: search\n      over: concurrency\n      slo: \"ttft_ms.p99<=2000\"\n"
+     "      start: 1.5",
+     "spec.workload.load.start", "whole levels", "start:"},
+    {"attainment_out_of_range", "      type: concurrency\n      levels: [1, 4]",
+     "      type: search\n      slo: \"ttft_ms.p99<=2000\"\n      attainment: 1.5",
+     "spec.workload.load.attainment", "must be (0, 1]", "attainment"},
+    {"arrival_with_trace", "{type: jsonl, path: prompts.jsonl}\n    load:\n      type: concurrency\n      levels: [1, 4]",
+     "{type: trace, path: t.jsonl}\n    load:\n      type: trace\n      arrival: constant",
+     "spec.workload.load.arrival", "open-loop load only", "arrival"},
+};
+
+class BadWorkloadSpecTest : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(BadWorkloadSpecTest, ErrorNamesPathAndLine) {
+  const BadSpec& c = GetParam();
+  const std::string text = Edit(c.from, c.to, kWorkloadSpec);
+  ASSERT_EQ(text.find("EDIT TARGET NOT FOUND"), std::string::npos) << c.from;
+  ParseOutcome outcome = ParseAndValidateBenchmarkRun(text, "spec.yaml");
+  EXPECT_FALSE(outcome.ok());
+  const int line = LineContaining(text, c.line_of);
+  ASSERT_GT(line, 0) << c.line_of;
+  bool found = false;
+  for (const Problem& p : outcome.problems) {
+    if (p.path == c.path && !p.warning && p.message.find(c.message) != std::string::npos) {
+      found = true;
+      EXPECT_EQ(p.line, line) << FormatProblem(p, "spec.yaml");
+    }
+  }
+  EXPECT_TRUE(found) << "expected an error at " << c.path << " containing \"" << c.message
+                     << "\"; got:\n"
+                     << Dump(outcome.problems) << "\n" << text;
+  size_t errors = 0;
+  for (const Problem& p : outcome.problems) errors += !p.warning;
+  EXPECT_EQ(errors, 1u) << Dump(outcome.problems);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workloads, BadWorkloadSpecTest, ::testing::ValuesIn(kBadWorkloadSpecs),
+                         [](const ::testing::TestParamInfo<BadSpec>& info) {
+                           return std::string(info.param.name);
+                         });
+
+TEST(ValidateTest, SearchWithSpecSloIsAnError) {
+  const std::string text = Edit("      type: concurrency\n      levels: [1, 4]\n",
+                                "      type: search\n      slo: \"ttft_ms.p99<=2000\"\n"
+                                "  slo: {ttft_ms: 5}\n",
+                                kWorkloadSpec);
+  ParseOutcome outcome = ParseAndValidateBenchmarkRun(text, "spec.yaml");
+  bool found = false;
+  for (const Problem& p : outcome.problems) found |= p.path == "spec.slo" && !p.warning;
+  EXPECT_TRUE(found) << Dump(outcome.problems);
+}
+
+TEST(ValidateTest, EveryDatasetKindAndLoadTypeValidates) {
+  const std::pair<const char*, const char*> kShapes[] = {
+      {"{type: trace, path: t.jsonl, speedup: 2}", "{type: trace, requests: 20, maxInflight: 64}"},
+      {"{type: conversations, path: c.jsonl, history: synthetic, sessions: 4}",
+       "{type: sessions}"},
+      {"{type: sharegpt, path: s.json, multiTurn: true, sessions: 2}",
+       "{type: sessions, levels: [1, 2], requests: 8}"},
+      {"{type: sharegpt, path: s.json, outputTokens: 64}", "{type: rate, levels: [2.5]}"},
+      {"{type: shared-prefix, groups: 4, promptsPerGroup: 8, prefixTokens: 256, suffixTokens: 32, "
+       "outputTokens: 32}",
+       "{type: sweep, points: 5, requestsPerLevel: 40}"},
+      {"{type: synthetic, inputTokens: 64, outputTokens: 16}",
+       "{type: search, over: rate, slo: \"ttft_ms.p99<=2000,tpot_ms.p99<=100\", attainment: 0.9, "
+       "resolution: 0.05, low: 1, high: 64, maxPoints: 8}"},
+      {"{type: jsonl, path: p.jsonl, limit: 10, allowRepeat: true}",
+       "{type: search, over: concurrency, slo: {ttft_ms.p99: 2000}, maxConcurrency: 64}"},
+  };
+  for (const auto& [dataset, load] : kShapes) {
+    std::string text = Edit("{type: jsonl, path: prompts.jsonl}", dataset, kWorkloadSpec);
+    text = Edit("    load:\n      type: concurrency\n      levels: [1, 4]\n",
+                std::string("    load: ") + load + "\n", text);
+    ParseOutcome outcome = ParseAndValidateBenchmarkRun(text, "spec.yaml");
+    EXPECT_TRUE(outcome.ok()) << text << Dump(outcome.problems);
+    for (const Problem& p : outcome.problems) {
+      EXPECT_NE(p.message.find("[publication."), std::string::npos)
+          << "only realism-mode labels expected:\n" << text << Dump(outcome.problems);
+    }
+  }
 }
 
 }  // namespace

@@ -278,12 +278,19 @@ Status InsertWorkload(Database& db, const spec::BenchmarkRun& spec, const std::s
   const spec::Workload& w = spec.workload;
   std::string load_model = w.load.type;
   if (w.load.type == "rate") load_model += ":" + w.load.arrival;
+  // Dataset kinds bring their own lengths (per request in request_fact): the synthetic length
+  // fields hold only their defaults there, so they are stored as NULL, not as a claim.
+  auto length = [&w](double value) -> Value {
+    if (!w.dataset.synthetic()) return nullptr;
+    return value;
+  };
   return db.ExecuteParams(
       "INSERT OR IGNORE INTO workload_dim (workload_spec_digest, model, precision, isl_mean, "
       "isl_stddev, osl_mean, osl_stddev, load_model, protocol, dataset, canonical_spec) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {digest, spec.target.model, spec.system.model.precision, w.dataset.input_tokens.mean,
-       w.dataset.input_tokens.stddev, w.dataset.output_tokens.mean, w.dataset.output_tokens.stddev,
+      {digest, spec.target.model, spec.system.model.precision, length(w.dataset.input_tokens.mean),
+       length(w.dataset.input_tokens.stddev), length(w.dataset.output_tokens.mean),
+       length(w.dataset.output_tokens.stddev),
        load_model, spec.target.endpoint, w.dataset.type,
        CanonicalJson(spec::WorkloadDigestInput(spec))});
 }
