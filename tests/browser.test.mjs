@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { describe } from './lib/bench.mjs';
+import { startServe } from './lib/serve.mjs';
 import { binaryPath, repoRoot, stopChild } from './lib/sim.mjs';
 import { fixedSpec, ib, runSpec, writeSpec } from './lib/store.mjs';
 
@@ -28,44 +29,6 @@ const screenshotDir = path.join(process.env.INFERBENCH_HOME ?? fs.mkdtempSync(pa
 function loadPlaywright() {
   const require = createRequire(path.join(repoRoot, 'third_party', 'npm', 'node_modules', 'noop.js'));
   return require('playwright-core');
-}
-
-// `inferbench serve --port 0` on the runs' home; resolves to {url, stop()} once it is serving.
-function startServe(t, home) {
-  const proc = spawn(binaryPath(), ['serve', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, INFERBENCH_HOME: home },
-  });
-  let out = '';
-  let err = '';
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  let stopping;
-  const stop = () => (stopping ??= stopChild(proc, exited));
-  t.after(stop);
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (chunk) => {
-    err = (err + chunk).slice(-65536);
-  });
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (message) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      stop().finally(() => reject(new Error(`${message}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`)));
-    };
-    const timer = setTimeout(() => fail(`no "serving" line within ${kReadyTimeoutMs} ms`), kReadyTimeoutMs);
-    exited.then(({ code, signal }) => fail(`serve exited (code ${code}, signal ${signal}) before serving`));
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /^serving http:\/\/\S+:(\d+)\//m.exec(out);
-      if (settled || !match) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${match[1]}/`, stop, stderr: () => err });
-    });
-  });
 }
 
 // A page that records everything that went wrong while it loaded.
