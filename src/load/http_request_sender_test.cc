@@ -19,6 +19,7 @@
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/run_on_loop_for_test.h"
+#include "workload/test_tokenizer.h"
 #include "workload/token_text.h"
 
 namespace inferbench::load {
@@ -434,45 +435,7 @@ TEST(HttpRequestSenderDatasetTest, SameInputsGiveByteIdenticalRequestsForEveryKi
 
 // Every byte is one token: CountTokens(text) == text.size().
 std::shared_ptr<const workload::Tokenizer> ByteTokenizer() {
-  auto to_utf8 = [](int cp) {
-    std::string out;
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return out;
-  };
-  nlohmann::json vocab = nlohmann::json::object();
-  int extra = 0;
-  for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-    vocab[to_utf8(printable ? b : 256 + extra++)] = b;
-  }
-  const nlohmann::json root = {
-      {"version", "1.0"},
-      {"added_tokens", nlohmann::json::array()},
-      {"normalizer", nullptr},
-      {"pre_tokenizer",
-       {{"type", "ByteLevel"},
-        {"add_prefix_space", false},
-        {"trim_offsets", true},
-        {"use_regex", true}}},
-      {"post_processor", nullptr},
-      {"decoder", {{"type", "ByteLevel"}}},
-      {"model",
-       {{"type", "BPE"},
-        {"dropout", nullptr},
-        {"unk_token", nullptr},
-        {"continuing_subword_prefix", nullptr},
-        {"end_of_word_suffix", nullptr},
-        {"fuse_unk", false},
-        {"byte_fallback", false},
-        {"vocab", vocab},
-        {"merges", nlohmann::json::array()}}},
-  };
-  auto tokenizer = workload::Tokenizer::FromJson(root.dump(), "byte tokenizer");
+  auto tokenizer = workload::Tokenizer::FromJson(workload::ByteLevelTokenizerJson(), "byte tokenizer");
   EXPECT_TRUE(tokenizer.ok()) << tokenizer.status().message();
   return tokenizer.ok() ? *tokenizer : nullptr;
 }

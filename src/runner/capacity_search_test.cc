@@ -431,6 +431,27 @@ TEST_F(SpecWorkloadTest, TraceAndSessionsPlansComeFromTheDataset) {
   EXPECT_FALSE(sessions->expect_cold);  // turns share their history on purpose
 }
 
+TEST_F(SpecWorkloadTest, SessionPlansCarryEachTurnsDelay) {
+  Write("delayed.jsonl",
+        "{\"session_id\": \"a\", \"turns\": [{\"prompt\": \"hi\", \"output_tokens\": 3}, "
+        "{\"prompt\": \"more\", \"output_tokens\": 3, \"delay_ms\": 150}]}\n"
+        "{\"session_id\": \"b\", \"turns\": [{\"prompt\": \"yo\", \"output_tokens\": 3}]}\n");
+  spec::BenchmarkRun chats = Spec(
+      "    dataset: {type: conversations, path: delayed.jsonl, sessions: 1}\n"
+      "    load: {type: sessions}\n");
+  Result<WorkloadFiles> files = ResolveWorkloadFiles(chats);
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  load::LoadPlan plan;
+  plan.mode = load::LoadPlan::Mode::kSessions;
+  Status ok = FillDatasetPlan(*files->dataset, 3, plan);
+  EXPECT_FALSE(ok.ok());  // two conversations, no allow_repeat
+  ASSERT_TRUE(FillDatasetPlan(*files->dataset, 2, plan).ok());
+  ASSERT_TRUE(plan.session_delays_ns);
+  ASSERT_EQ(plan.session_delays_ns->size(), 2u);
+  EXPECT_THAT((*plan.session_delays_ns)[0], ::testing::ElementsAre(0, 150'000'000));
+  EXPECT_THAT((*plan.session_delays_ns)[1], ::testing::ElementsAre(0));
+}
+
 TEST_F(SpecWorkloadTest, SweepAndSearchSpecsBuildTheirDriver) {
   spec::BenchmarkRun sweep = Spec(
       "    dataset: {type: synthetic, inputTokens: 32, outputTokens: 8}\n"

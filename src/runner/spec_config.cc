@@ -132,12 +132,19 @@ Status FillDatasetPlan(const workload::Dataset& dataset, int64_t count, load::Lo
     plan.trace_offsets_ns = std::move(offsets);
   } else {
     auto turns = std::make_shared<std::vector<int>>();
+    auto delays = std::make_shared<std::vector<std::vector<int64_t>>>();
     turns->reserve(static_cast<size_t>(n));
+    delays->reserve(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
-      turns->push_back(static_cast<int>(
-          dataset.conversations[static_cast<size_t>(i % std::max<int64_t>(1, held))].turns.size()));
+      const workload::Conversation& conversation =
+          dataset.conversations[static_cast<size_t>(i % std::max<int64_t>(1, held))];
+      turns->push_back(static_cast<int>(conversation.turns.size()));
+      std::vector<int64_t>& row = delays->emplace_back();
+      row.reserve(conversation.turns.size());
+      for (const workload::ConversationTurn& turn : conversation.turns) row.push_back(turn.delay_ns);
     }
     plan.session_turns = std::move(turns);
+    plan.session_delays_ns = std::move(delays);
   }
   return Status::Ok();
 }

@@ -43,7 +43,7 @@ Result<WorkloadFiles> ResolveWorkloadFiles(spec::BenchmarkRun& spec);
 
 // A dataset point's plan: kTrace takes the first `count` entries' offsets (count < 0: the whole
 // trace; with allow_repeat past the end, further passes follow the trace again one mean gap after
-// its last entry), kSessions the turns of the first `count` conversations (< 0: all). Sets
+// its last entry), kSessions the turns and turn delays of the first `count` conversations (< 0: all). Sets
 // plan.requests. Error: the dataset cannot fill `count` (CheckCount's message). REQUIRES:
 // plan.mode is kTrace or kSessions.
 Status FillDatasetPlan(const workload::Dataset& dataset, int64_t count, load::LoadPlan& plan);

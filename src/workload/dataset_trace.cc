@@ -180,6 +180,7 @@ Status LoadTrace(const ParsedOptions& options, const DatasetLoadOptions& load, D
   const Tokenizer* tokenizer = load.tokenizer.get();
   const double first_ms = entries.front().timestamp_ms;
   dataset.requests.resize(entries.size());
+  BlockTextCache blocks;  // requests that share a hash_id share its text: fit each block once
   for (size_t i = 0; i < entries.size(); ++i) {
     const TraceEntry& entry = entries[i];
     DatasetRequest& request = dataset.requests[i];
@@ -188,7 +189,7 @@ Status LoadTrace(const ParsedOptions& options, const DatasetLoadOptions& load, D
     request.offset_ns = std::llround((entry.timestamp_ms - first_ms) * 1e6 / options.speedup);
     request.prompt_text =
         mooncake ? TextOfBlocks(entry.hash_ids, kTraceBlockTokens, entry.input_length,
-                                load.prompt_seed, tokenizer)
+                                load.prompt_seed, tokenizer, &blocks)
                  : TextOfTokens(ItemSeed(load.prompt_seed, i), entry.input_length, tokenizer);
   }
   if (mooncake) SetSharedPrefixTokens(entries, dataset.requests);

@@ -51,10 +51,6 @@ class WordSequence {
   std::span<const std::string_view> corpus_;
 };
 
-size_t Count(const Tokenizer& tokenizer, const std::string& text) {
-  return tokenizer.CountTokens(text);
-}
-
 // Rules 2 and 3 of token_text.h: `base` (the first k-1 words, fewer than n tokens) followed by
 // `word` or the longest cut of it that encodes to exactly n tokens.
 std::optional<std::string> FitLastWord(const Tokenizer& tokenizer, const std::string& base,
@@ -65,7 +61,7 @@ std::optional<std::string> FitLastWord(const Tokenizer& tokenizer, const std::st
     std::string text = base;
     if (!text.empty()) text += ' ';
     text.append(word.substr(0, length));
-    const size_t count = Count(tokenizer, text);
+    const size_t count = tokenizer.CountTokens(text);
     if (count == n) return text;
     if (count < n) break;  // shorter cuts only lose more tokens
   }
@@ -83,8 +79,9 @@ std::string FitTokens(WordSequence& words, int n_tokens, const Tokenizer& tokeni
   bool have_hi = false;
   size_t k = n;  // about one token per word
   for (int step = 0;; ++step) {
-    const size_t count = Count(tokenizer, words.Join(k));
-    if (count == n) return words.Join(k);
+    std::string text = words.Join(k);
+    const size_t count = tokenizer.CountTokens(text);
+    if (count == n) return text;
     if (count > n) {
       hi = k;
       count_hi = count;
@@ -165,7 +162,7 @@ std::string TextOfTokens(uint64_t seed, int n, const Tokenizer* tokenizer) {
 }
 
 std::string TextOfBlocks(const std::vector<uint64_t>& ids, int block_tokens, int n, uint64_t seed,
-                         const Tokenizer* tokenizer) {
+                         const Tokenizer* tokenizer, BlockTextCache* cache) {
   assert(block_tokens >= 1 && n >= 0);
   if (n <= 0) return "";
   if (ids.empty()) return TextOfTokens(BlockSeed(seed, 0), n, tokenizer);
@@ -175,7 +172,13 @@ std::string TextOfBlocks(const std::vector<uint64_t>& ids, int block_tokens, int
   std::string whole_blocks;
   for (size_t b = 0; b + 1 < used; ++b) {
     if (b > 0) whole_blocks += ' ';
-    whole_blocks += TextOfTokens(BlockSeed(seed, ids[b]), block_tokens, tokenizer);
+    if (cache == nullptr) {
+      whole_blocks += TextOfTokens(BlockSeed(seed, ids[b]), block_tokens, tokenizer);
+      continue;
+    }
+    auto [it, fresh] = cache->try_emplace(ids[b]);
+    if (fresh) it->second = TextOfTokens(BlockSeed(seed, ids[b]), block_tokens, tokenizer);
+    whole_blocks += it->second;
   }
   return ExtendText(whole_blocks, BlockSeed(seed, ids[used - 1]), n, tokenizer);
 }

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -43,8 +44,13 @@ std::string TextOfTokens(uint64_t seed, int n, const Tokenizer* tokenizer);
 // tokenizer the text encodes to exactly n tokens (the blocks before the last are whole; token
 // counts at block joins may differ from block_tokens by a token, absorbed by the last block).
 // REQUIRES: block_tokens >= 1, n >= 0. Empty ids: TextOfTokens(BlockSeed(seed, 0), n).
+//
+// `cache` (optional, one per (seed, block_tokens, tokenizer)) keeps each whole block's text by
+// id, so a trace whose requests share blocks fits every block once instead of once per request;
+// the result is the same with or without it.
+using BlockTextCache = std::unordered_map<uint64_t, std::string>;
 std::string TextOfBlocks(const std::vector<uint64_t>& ids, int block_tokens, int n, uint64_t seed,
-                         const Tokenizer* tokenizer);
+                         const Tokenizer* tokenizer, BlockTextCache* cache = nullptr);
 
 // The seed of block id `id`: ItemSeed(DeriveSeed(seed, "blocks"), id).
 uint64_t BlockSeed(uint64_t seed, uint64_t id);

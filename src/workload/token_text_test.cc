@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -14,73 +13,21 @@
 #include "workload/corpus.h"
 #include "workload/dataset.h"
 #include "workload/synthetic.h"
+#include "workload/test_tokenizer.h"
 
 namespace inferbench::workload {
 namespace {
 
 size_t Words(const std::string& text) { return static_cast<size_t>(TokensOfText(text, nullptr)); }
 
-std::string Utf8(int code_point) {
-  std::string out;
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-  return out;
-}
-
 // A byte-level BPE tokenizer.json with every byte a token and a few merges (" the", " and",
 // " of", "the"), so most corpus words take several tokens and a few take one: the fitting rules
 // have real work to do.
 std::string TinyTokenizerJson() {
-  std::vector<int> bytes;
-  for (int b = '!'; b <= '~'; ++b) bytes.push_back(b);
-  for (int b = 0xA1; b <= 0xAC; ++b) bytes.push_back(b);
-  for (int b = 0xAE; b <= 0xFF; ++b) bytes.push_back(b);
-  std::vector<int> chars = bytes;
-  std::set<int> present(bytes.begin(), bytes.end());
-  int extra = 0;
-  for (int b = 0; b < 256; ++b) {
-    if (present.count(b) == 0) {
-      bytes.push_back(b);
-      chars.push_back(256 + extra++);
-    }
-  }
-  nlohmann::json vocab = nlohmann::json::object();
-  for (size_t i = 0; i < bytes.size(); ++i) vocab[Utf8(chars[i])] = bytes[i];
-  const std::string space = Utf8(0x120);  // "Ġ", the byte-level form of ' '
-  const std::vector<std::pair<std::string, std::string>> merges = {
-      {space, "t"}, {space + "t", "h"}, {space + "th", "e"}, {"t", "h"},   {"th", "e"},
-      {space, "a"}, {space + "a", "n"}, {space + "an", "d"}, {space, "o"}, {space + "o", "f"}};
-  nlohmann::json merge_list = nlohmann::json::array();
-  int id = 256;
-  for (const auto& [left, right] : merges) {
-    merge_list.push_back(left + " " + right);
-    if (!vocab.contains(left + right)) vocab[left + right] = id++;
-  }
-  nlohmann::json root = {{"version", "1.0"},
-                         {"added_tokens", nlohmann::json::array()},
-                         {"normalizer", nullptr},
-                         {"pre_tokenizer",
-                          {{"type", "ByteLevel"},
-                           {"add_prefix_space", false},
-                           {"trim_offsets", true},
-                           {"use_regex", true}}},
-                         {"post_processor", nullptr},
-                         {"decoder", {{"type", "ByteLevel"}}},
-                         {"model",
-                          {{"type", "BPE"},
-                           {"dropout", nullptr},
-                           {"unk_token", nullptr},
-                           {"continuing_subword_prefix", nullptr},
-                           {"end_of_word_suffix", nullptr},
-                           {"fuse_unk", false},
-                           {"byte_fallback", false},
-                           {"vocab", vocab},
-                           {"merges", merge_list}}}};
-  return root.dump();
+  const std::string space = ByteLevelUtf8(0x120);  // "Ġ", the byte-level form of ' '
+  return ByteLevelTokenizerJson({{space, "t"}, {space + "t", "h"}, {space + "th", "e"}, {"t", "h"},
+                                 {"th", "e"}, {space, "a"}, {space + "a", "n"}, {space + "an", "d"},
+                                 {space, "o"}, {space + "o", "f"}});
 }
 
 // The tiny tokenizer, or null (the test skips) when the tokenizer cannot load it.
@@ -232,6 +179,20 @@ TEST(TextOfBlocksWithTokenizerTest, ExactLengthAndSharedFirstBlock) {
   EXPECT_EQ(a.compare(0, block.size() + 1, block + " "), 0);
   EXPECT_EQ(b.compare(0, block.size() + 1, block + " "), 0);
   EXPECT_NE(a.substr(block.size(), 12), b.substr(block.size(), 12));
+}
+
+TEST(TextOfBlocksWithTokenizerTest, ACacheGivesTheSameTextAndFitsEachBlockOnce) {
+  const std::shared_ptr<const Tokenizer> tokenizer = TinyTokenizer();
+  if (!tokenizer) GTEST_SKIP() << "the tokenizer did not load";
+  BlockTextCache cache;
+  const std::vector<std::vector<uint64_t>> requests = {{4, 5, 6}, {4, 5, 7}, {4, 8}, {9, 5, 6}};
+  for (const auto& ids : requests) {
+    EXPECT_EQ(TextOfBlocks(ids, 32, 80, 7, tokenizer.get(), &cache),
+              TextOfBlocks(ids, 32, 80, 7, tokenizer.get()));
+  }
+  // Whole blocks only (the last block of each request is fitted to its length, not cached).
+  EXPECT_EQ(cache.size(), 3u);  // 4, 5, 9
+  EXPECT_EQ(cache.at(4), TextOfTokens(BlockSeed(7, 4), 32, tokenizer.get()));
 }
 
 TEST(ExtendTextWithTokenizerTest, KeepsThePrefix) {
